@@ -1,0 +1,34 @@
+using System.Diagnostics;
+
+namespace FaceGen.Tests;
+
+/// <summary>Runs the built <c>facegen</c> command (FaceGen.Cli.dll, copied next to the tests) in a child
+/// process, as a user would, and captures its output.</summary>
+public static class CliProcess
+{
+    public sealed record Result(int ExitCode, string Output, string Error)
+    {
+        public string All => Output + Error;
+    }
+
+    public static Result Run(IEnumerable<string> arguments, IDictionary<string, string>? environment = null, int timeoutSeconds = 300, string? workingDirectory = null)
+    {
+        var cli = Path.Combine(AppContext.BaseDirectory, "FaceGen.Cli.dll");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(cli);
+        foreach (var a in arguments) info.ArgumentList.Add(a);
+        info.WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory;
+        info.Environment["NO_COLOR"] = "1";
+        info.Environment["COLUMNS"] = "200";
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeoutSeconds * 1000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"facegen {string.Join(' ', arguments)} did not finish in {timeoutSeconds} s");
+        }
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
