@@ -111,6 +111,19 @@ public class AdversarialLossTests
         Assert.Equal(new[] { 1, 2, 2 }.Select(v => 10 * 2 * 2.0 * v / 3), wg.grad!.data<double>().ToArray(), new Tol(1e-9));
     }
 
+    [Fact]
+    public void GradientPenaltyOfANonlinearCriticCanBeBackpropagatedWithTheCriticLoss()
+    {
+        // Regression: TorchSharp's autograd.grad frees the graph unless retain_graph is set with create_graph.
+        manual_seed(4);
+        using var critic = FaceGen.Models.GanArchitecture.Mlp(2, 16, 1, 2, () => nn.Tanh());
+        var real = randn(16, 2); var fake = randn(16, 2);
+        var loss = AdversarialLosses.WassersteinCritic(critic.forward(real), critic.forward(fake))
+                   + AdversarialLosses.GradientPenalty(x => critic.forward(x), real, fake);
+        loss.backward();
+        Assert.All(critic.parameters(), p => Assert.True(p.grad is not null && float.IsFinite(p.grad.abs().sum().item<float>())));
+    }
+
     sealed class Tol(double tolerance) : IEqualityComparer<double>
     {
         public bool Equals(double a, double b) => Math.Abs(a - b) <= tolerance;

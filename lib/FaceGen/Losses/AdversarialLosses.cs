@@ -75,11 +75,12 @@ public static class AdversarialLosses
         return gamma / 2 * norms.square().mean();
     }
 
-    /// <summary>‖∇ₓ D(x)‖₂ per sample, with the graph kept (create_graph) so a penalty on it can be trained.</summary>
+    /// <summary>‖∇ₓ D(x)‖₂ per sample, with the graph kept so a penalty on it can be trained. PyTorch's
+    /// autograd.grad retains the graph whenever create_graph is set; TorchSharp's does not, so both are passed.</summary>
     static Tensor InputGradientNorms(Func<Tensor, Tensor> critic, Tensor x)
     {
         var scores = critic(x);
-        var gradient = autograd.grad(new[] { scores.sum() }, new[] { x }, create_graph: true)[0];
+        var gradient = autograd.grad(new[] { scores.sum() }, new[] { x }, retain_graph: true, create_graph: true)[0];
         return gradient.flatten(1).norm(1);
     }
 

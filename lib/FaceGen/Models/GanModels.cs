@@ -180,6 +180,53 @@ public static class GanArchitecture
         }
     }
 
+    /// <summary>inputs → [Linear(hidden) → activation]×depth → Linear(outputs).</summary>
+    public static Sequential Mlp(int inputs, int hidden, int outputs, int depth, Func<Module<Tensor, Tensor>> activation)
+    {
+        var layers = new List<(string, Module<Tensor, Tensor>)>();
+        for (int i = 0; i < depth; i++)
+        {
+            layers.Add(($"linear{i}", Linear(i == 0 ? inputs : hidden, hidden)));
+            layers.Add(($"act{i}", activation()));
+        }
+        layers.Add(("out", Linear(depth == 0 ? inputs : hidden, outputs)));
+        return Sequential(layers);
+    }
+
     /// <summary>Number of trainable parameters.</summary>
     public static long ParameterCount(Module module) => module.parameters().Where(p => p.requires_grad).Sum(p => p.numel());
+}
+
+/// <summary>A small MLP generator for toy problems (points in ℝ^d, e.g. a 2-D mixture of Gaussians):
+/// z → [Linear → ReLU]×depth → Linear.</summary>
+public sealed class MlpGenerator : GanGenerator
+{
+    readonly Sequential body;
+    readonly int latentSize;
+
+    public MlpGenerator(int latentSize = 8, int hidden = 128, int outputs = 2, int depth = 2) : base(nameof(MlpGenerator))
+    {
+        TorchRuntime.EnsureInitialized();
+        this.latentSize = latentSize;
+        body = GanArchitecture.Mlp(latentSize, hidden, outputs, depth, () => ReLU());
+        RegisterComponents();
+    }
+
+    public override int LatentSize => latentSize;
+    public override Tensor forward(Tensor z, Tensor? labels) => body.forward(z);
+}
+
+/// <summary>A small MLP discriminator for toy problems: x → [Linear → LeakyReLU(0.2)]×depth → Linear → logit.</summary>
+public sealed class MlpDiscriminator : GanDiscriminator
+{
+    readonly Sequential body;
+
+    public MlpDiscriminator(int inputs = 2, int hidden = 128, int depth = 2) : base(nameof(MlpDiscriminator))
+    {
+        TorchRuntime.EnsureInitialized();
+        body = GanArchitecture.Mlp(inputs, hidden, 1, depth, () => LeakyReLU(0.2));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x, Tensor? labels) => body.forward(x).view(-1);
 }
