@@ -246,6 +246,41 @@ public sealed class DatasetFetchTests : IDisposable
     }
 
     [Fact]
+    public async Task CompletePartFromAnEarlierRunIsVerifiedWithoutDownloadingAgain()
+    {
+        var body = Bytes(30_000, 6);
+        await using var server = new LoopbackServer { Files = { ["blob.bin"] = body } };
+        var entry = BlobEntry(server, Checksum.Sha256(Sha256(body), "test"));
+        var downloads = DatasetFetcher.DownloadsFolder(root, entry);
+        Directory.CreateDirectory(downloads);
+        File.WriteAllBytes(Path.Combine(downloads, "blob.bin.part"), body); // every byte arrived, the rename did not
+
+        await new DatasetFetcher(http).FetchAsync(entry, root);
+
+        Assert.Equal("bytes=30000-", Assert.Single(server.Requests).Range); // answered 416 "bytes */30000"
+        Assert.Equal(body, File.ReadAllBytes(Path.Combine(root, "blobs", "blob.bin")));
+    }
+
+    [Fact]
+    public async Task Md5IsVerifiedWhereAPublisherGivesOnlyMd5()
+    {
+        var body = "The quick brown fox jumps over the lazy dog"u8.ToArray();
+        await using var server = new LoopbackServer { Files = { ["blob.bin"] = body } };
+        // The well-known MD5 of this sentence; the wrong one is that of the same sentence ending in ".".
+        var right = BlobEntry(server, Checksum.Md5("9e107d9d372bb6826bd81d3542a419d6", "RFC 1321"));
+        var wrong = BlobEntry(server, Checksum.Md5("e4d909c290d0fb1ca068ffaddf22cbd0", "test"));
+
+        var e = await Assert.ThrowsAsync<DataException>(() => new DatasetFetcher(http).FetchAsync(wrong, root));
+        Assert.Contains("expected md5 e4d909c290d0fb1ca068ffaddf22cbd0", e.Message);
+        Assert.Contains("got md5 9e107d9d372bb6826bd81d3542a419d6", e.Message);
+        var result = await new DatasetFetcher(http).FetchAsync(right, root);
+
+        Assert.True(result.Files[0].Verified);
+        Assert.Equal(Sha256(body), result.Files[0].Sha256);
+        Assert.Equal(body, File.ReadAllBytes(Path.Combine(root, "blobs", "blob.bin")));
+    }
+
+    [Fact]
     public async Task StalledTransferIsInterruptedAndCancellationKeepsThePart()
     {
         var body = Bytes(100_000, 5);
@@ -454,6 +489,12 @@ sealed class LoopbackServer : IAsyncDisposable
                 return;
             }
             long from = HonourRange && range is { } r && r.StartsWith("bytes=") && r.EndsWith('-') ? long.Parse(r[6..^1]) : 0;
+            if (from >= body.Length)
+            {
+                await WriteAsync(stream, $"HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */{body.Length}\r\n"
+                    + "Content-Length: 0\r\nConnection: close\r\n\r\n");
+                return;
+            }
             var head = from > 0
                 ? $"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes {from}-{body.Length - 1}/{body.Length}\r\n"
                 : "HTTP/1.1 200 OK\r\n";
