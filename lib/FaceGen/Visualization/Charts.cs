@@ -1,0 +1,80 @@
+using System.Reflection;
+using System.Runtime.Loader;
+using System.Text.Json;
+
+namespace FaceGen.Visualization;
+
+/// <summary>One line of a chart: y against x.</summary>
+public sealed record ChartSeries(string Name, double[] X, double[] Y);
+
+/// <summary>A line chart described with plain data.</summary>
+public sealed record ChartSpec(string Title, string XTitle, string YTitle, IReadOnlyList<ChartSeries> Series, bool LogY = false);
+
+/// <summary>Plotly HTML for a notebook cell or a report; displayed inline by the registered formatter.</summary>
+[TypeFormatterSource(typeof(ChartHtmlFormatterSource))]
+public sealed record ChartHtml(string Html);
+
+/// <summary>
+/// Plotly.NET charts that work in a console app, a test host and a notebook kernel alike.
+/// Plotly.NET 6 needs FSharp.Core 10.1, the notebook kernels ship FSharp.Core 10.0, and every direct
+/// way of loading Plotly.NET into a kernel failed (DESIGN.md). So the charting code (FaceGen.Charts)
+/// and its dependencies are embedded in FaceGen.dll and loaded into their own
+/// <see cref="AssemblyLoadContext"/>; only a JSON string goes in and an HTML string comes out.
+/// </summary>
+public static class Charts
+{
+    static readonly Lazy<MethodInfo> Renderer = new(LoadRenderer);
+
+    /// <summary>Line chart as HTML. <paramref name="fullDocument"/>: a whole page with plotly.js embedded
+    /// (opens offline, ~4 MB); otherwise a fragment for a notebook, which loads plotly.js from its CDN.</summary>
+    public static string LinesHtml(ChartSpec spec, bool fullDocument)
+    {
+        var json = JsonSerializer.Serialize(spec, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
+        try { return (string)Renderer.Value.Invoke(null, new object[] { json, fullDocument })!; }
+        catch (TargetInvocationException e) when (e.InnerException is not null) { throw e.InnerException; }
+    }
+
+    /// <summary>A chart for notebook display.</summary>
+    public static ChartHtml Lines(ChartSpec spec) => new(LinesHtml(spec, fullDocument: false));
+
+    static MethodInfo LoadRenderer()
+    {
+        var context = new EmbeddedChartsContext();
+        var assembly = context.LoadFromAssemblyName(new AssemblyName("FaceGen.Charts"));
+        return assembly.GetType("FaceGen.Charts.ChartRenderer", throwOnError: true)!.GetMethod("Lines")!;
+    }
+
+    /// <summary>Resolves FaceGen.Charts, Plotly.NET, FSharp.Core … from FaceGen.dll's resources
+    /// (<c>charts/&lt;name&gt;.dll</c>); everything else (System.*) comes from the default context.</summary>
+    sealed class EmbeddedChartsContext() : AssemblyLoadContext("FaceGen.Charts", isCollectible: false)
+    {
+        static readonly Assembly Host = typeof(Charts).Assembly;
+
+        protected override Assembly? Load(AssemblyName name)
+        {
+            using var stream = Host.GetManifestResourceStream($"charts/{name.Name}.dll");
+            return stream is null ? null : LoadFromStream(stream);
+        }
+    }
+}
+
+/// <summary>Notebook formatter for <see cref="ChartHtml"/>.</summary>
+internal sealed class ChartHtmlFormatterSource
+{
+    public IEnumerable<object> CreateTypeFormatters()
+    {
+        yield return new ChartHtmlFormatter();
+    }
+}
+
+internal sealed class ChartHtmlFormatter
+{
+    public string MimeType => "text/html";
+
+    public bool Format(object instance, TextWriter writer)
+    {
+        if (instance is not ChartHtml chart) return false;
+        writer.Write(chart.Html);
+        return true;
+    }
+}
