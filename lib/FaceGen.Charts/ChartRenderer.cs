@@ -23,17 +23,38 @@ public static class ChartRenderer
     public static string Lines(string specJson, bool fullDocument)
     {
         var spec = JsonSerializer.Deserialize<Spec>(specJson, Json) ?? throw new ArgumentException("empty chart spec");
+        var chart = Build(spec);
+        if (!fullDocument) return GenericChart.toChartHTML(chart);
+        // Embed plotly.js itself so that a report opens without internet access.
+        chart = Plotly.NET.Chart.withDisplayOptionsStyle(FSharpOption<string>.Some(spec.Title), null, null, null, null, null,
+            FSharpOption<PlotlyJSReference>.Some(PlotlyJSReference.Full)).Invoke(chart);
+        return GenericChart.toEmbeddedHTML(chart);
+    }
+
+    /// <summary>A self-contained HTML page: plotly.js inline once, then <paramref name="beforeHtml"/>, the
+    /// charts (a JSON array of specs), and <paramref name="afterHtml"/>. Used for training reports.</summary>
+    public static string Page(string title, string beforeHtml, string chartsJson, string afterHtml)
+    {
+        var specs = JsonSerializer.Deserialize<Spec[]>(chartsJson, Json) ?? Array.Empty<Spec>();
+        var charts = specs.Select(s => GenericChart.toChartHTML(Plotly.NET.Chart.withDisplayOptionsStyle(null, null, null, null, null, null,
+            FSharpOption<PlotlyJSReference>.Some(PlotlyJSReference.NoReference)).Invoke(Build(s))));
+        // plotly.js once for the whole page (PlotlyJSReference.Full would repeat its 3.5 MB in every chart).
+        var plotlyJs = typeof(GenericChart).Assembly.GetManifestResourceNames().Single(n => n.EndsWith(".min.js", StringComparison.Ordinal));
+        using var reader = new StreamReader(typeof(GenericChart).Assembly.GetManifestResourceStream(plotlyJs)!);
+        return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + System.Net.WebUtility.HtmlEncode(title) + "</title>\n"
+            + "<script type=\"text/javascript\">" + reader.ReadToEnd() + "</script>\n"
+            + "<style>body{font-family:sans-serif;margin:2em} table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:2px 8px}</style>\n"
+            + "</head><body>\n" + beforeHtml + string.Concat(charts) + afterHtml + "\n</body></html>\n";
+    }
+
+    static GenericChart Build(Spec spec)
+    {
         var chart = CSharpChart.Combine(spec.Series.Select(s =>
             CSharpChart.Line<double, double, string>(x: s.X, y: s.Y, Name: s.Name, ShowMarkers: false)));
         chart = Plotly.NET.Chart.withTitle(spec.Title, FSharpOption<Font>.None).Invoke(chart);
         chart = chart.WithXAxisStyle<double, double, string>(TitleText: spec.XTitle);
         chart = chart.WithYAxisStyle<double, double, string>(TitleText: spec.YTitle,
             AxisType: spec.LogY ? StyleParam.AxisType.Log : StyleParam.AxisType.Linear);
-        chart = chart.WithSize(760, 420);
-        if (!fullDocument) return GenericChart.toChartHTML(chart);
-        // Embed plotly.js itself so that a report opens without internet access.
-        chart = Plotly.NET.Chart.withDisplayOptionsStyle(FSharpOption<string>.Some(spec.Title), null, null, null, null, null,
-            FSharpOption<PlotlyJSReference>.Some(PlotlyJSReference.Full)).Invoke(chart);
-        return GenericChart.toEmbeddedHTML(chart);
+        return chart.WithSize(760, 420);
     }
 }

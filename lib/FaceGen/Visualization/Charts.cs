@@ -23,25 +23,33 @@ public sealed record ChartHtml(string Html);
 /// </summary>
 public static class Charts
 {
-    static readonly Lazy<MethodInfo> Renderer = new(LoadRenderer);
+    static readonly Lazy<Type> Renderer = new(LoadRenderer);
+    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     /// <summary>Line chart as HTML. <paramref name="fullDocument"/>: a whole page with plotly.js embedded
     /// (opens offline, ~4 MB); otherwise a fragment for a notebook, which loads plotly.js from its CDN.</summary>
-    public static string LinesHtml(ChartSpec spec, bool fullDocument)
+    public static string LinesHtml(ChartSpec spec, bool fullDocument) =>
+        Call("Lines", JsonSerializer.Serialize(spec, Json), fullDocument);
+
+    /// <summary>A self-contained HTML page (plotly.js inline, opens offline): <paramref name="beforeHtml"/>,
+    /// then the charts, then <paramref name="afterHtml"/>.</summary>
+    public static string PageHtml(string title, string beforeHtml, IEnumerable<ChartSpec> charts, string afterHtml) =>
+        Call("Page", title, beforeHtml, JsonSerializer.Serialize(charts.ToArray(), Json), afterHtml);
+
+    static string Call(string method, params object[] arguments)
     {
-        var json = JsonSerializer.Serialize(spec, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
-        try { return (string)Renderer.Value.Invoke(null, new object[] { json, fullDocument })!; }
+        try { return (string)Renderer.Value.GetMethod(method)!.Invoke(null, arguments)!; }
         catch (TargetInvocationException e) when (e.InnerException is not null) { throw e.InnerException; }
     }
 
     /// <summary>A chart for notebook display.</summary>
     public static ChartHtml Lines(ChartSpec spec) => new(LinesHtml(spec, fullDocument: false));
 
-    static MethodInfo LoadRenderer()
+    static Type LoadRenderer()
     {
         var context = new EmbeddedChartsContext();
         var assembly = context.LoadFromAssemblyName(new AssemblyName("FaceGen.Charts"));
-        return assembly.GetType("FaceGen.Charts.ChartRenderer", throwOnError: true)!.GetMethod("Lines")!;
+        return assembly.GetType("FaceGen.Charts.ChartRenderer", throwOnError: true)!;
     }
 
     /// <summary>Resolves FaceGen.Charts, Plotly.NET, FSharp.Core … from FaceGen.dll's resources

@@ -97,15 +97,15 @@ public sealed class ImageGrid
         return nn.functional.pad(grid, new long[] { 0, padding, 0, padding }, value: padValue);
     }
 
-    /// <summary>Writes the PNG atomically (temporary file, then rename), creating the folder.</summary>
-    public void Save(string path)
+    /// <summary>An existing PNG (e.g. a saved sample grid) for display.</summary>
+    public static ImageGrid FromPng(byte[] png)
     {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(folder);
-        var temp = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        File.WriteAllBytes(temp, Png);
-        File.Move(temp, path, overwrite: true);
+        var info = Image.Identify(png) ?? throw new InvalidDataException("not a PNG image");
+        return new ImageGrid(png, info.Width, info.Height);
     }
+
+    /// <summary>Writes the PNG atomically (temporary file, then rename), creating the folder.</summary>
+    public void Save(string path) => AtomicFile.WriteAllBytes(path, Png);
 
     /// <summary>An HTML &lt;img&gt; with the PNG as a data URI, scaled by <paramref name="zoom"/> with
     /// crisp (nearest-neighbour) pixels, and the caption below.</summary>
