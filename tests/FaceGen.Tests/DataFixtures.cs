@@ -7,10 +7,11 @@ namespace FaceGen.Tests;
 /// <summary>Small image and array files written by hand into temp folders for the data loader tests.</summary>
 public static class DataFixtures
 {
-    /// <summary>Options for fixtures: native size unless given, and a private cache folder (the user's
-    /// cache is never touched by tests).</summary>
+    /// <summary>Options for fixtures: native size unless given, no cache unless asked, and then a private
+    /// cache folder (tests never touch the user's cache).</summary>
     public static ImageLoadOptions Options(int? size = null, int channels = 3, bool skipBad = false, bool useCache = false) =>
-        new(ImageSize: size, Channels: channels, SkipBad: skipBad, UseCache: useCache, CacheFolder: TestPaths.NewTempFolder("facegen-cache"));
+        new(ImageSize: size, Channels: channels, SkipBad: skipBad, UseCache: useCache,
+            CacheFolder: useCache ? TestPaths.NewTempFolder("facegen-cache") : null);
 
     /// <summary>Writes an RGB image whose pixel (x, y) is <paramref name="pixel"/>(x, y); the format follows the extension.</summary>
     public static string WriteRgb(string path, int width, int height, Func<int, int, Rgb24> pixel)

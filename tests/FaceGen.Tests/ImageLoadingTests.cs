@@ -459,20 +459,28 @@ public class ImageLoadingTests(ITestOutputHelper output)
     public void RealUtkFaceFullLoadColdThenCached()
     {
         var folder = Path.Combine(TestPaths.UtkFace, "crop_part1");
-        var options = new ImageLoadOptions(ImageSize: 64, Channels: 3, SkipBad: true, CacheFolder: TestPaths.NewTempFolder("facegen-cache"));
-        var cold = new LoadReport();
-        using var first = UtkFaceLoader.Load(folder, options: options, report: cold);
-        var cached = new LoadReport();
-        using var second = UtkFaceLoader.Load(folder, options: options, report: cached);
-        output.WriteLine($"cold:   {cold} ({Environment.ProcessorCount} threads)");
-        output.WriteLine($"cached: {cached}; cache file {new FileInfo(cached.CachePath!).Length / 1e6:F1} MB");
-        Assert.Equal(9778, first.Count);
-        Assert.Equal(2, cold.Skipped.Count);
-        Assert.Equal(new long[] { 9778, 3, 64, 64 }, first.Images.shape);
-        Assert.False(cold.FromCache);
-        Assert.True(cached.FromCache);
-        Assert.Equal(cold.Skipped, cached.Skipped);
-        Assert.True(Same(first.Images, second.Images));
-        Assert.Equal(first.Attributes["race"], second.Attributes["race"]);
+        var cacheFolder = TestPaths.NewTempFolder("facegen-cache");
+        var options = new ImageLoadOptions(ImageSize: 64, Channels: 3, SkipBad: true, CacheFolder: cacheFolder);
+        try
+        {
+            var cold = new LoadReport();
+            using var first = UtkFaceLoader.Load(folder, options: options, report: cold);
+            var cached = new LoadReport();
+            using var second = UtkFaceLoader.Load(folder, options: options, report: cached);
+            output.WriteLine($"cold:   {cold} ({Environment.ProcessorCount} threads)");
+            output.WriteLine($"cached: {cached}; cache file {new FileInfo(cached.CachePath!).Length / 1e6:F1} MB");
+            Assert.Equal(9778, first.Count);
+            Assert.Equal(2, cold.Skipped.Count);
+            Assert.Equal(new long[] { 9778, 3, 64, 64 }, first.Images.shape);
+            Assert.False(cold.FromCache);
+            Assert.True(cached.FromCache);
+            Assert.Equal(cold.Skipped, cached.Skipped);
+            Assert.True(Same(first.Images, second.Images));
+            Assert.Equal(first.Attributes["race"], second.Attributes["race"]);
+        }
+        finally
+        {
+            Directory.Delete(cacheFolder, recursive: true); // 121 MB
+        }
     }
 }

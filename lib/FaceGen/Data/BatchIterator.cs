@@ -33,14 +33,18 @@ public sealed record BatchOptions(
 /// chosen device, and the data set indices they came from (with which were flipped).</summary>
 public sealed class Batch(Tensor images, Tensor labels, int[] indices, bool[] flipped) : IDisposable
 {
+    /// <summary>float32 (B, C, H, W) in the chosen <see cref="PixelRange"/>.</summary>
     public Tensor Images { get; } = images;
+    /// <summary>int64 (B): the class index of each image.</summary>
     public Tensor Labels { get; } = labels;
     /// <summary>Index into the data set of each image in the batch.</summary>
     public int[] Indices { get; } = indices;
     /// <summary>Whether each image was mirrored.</summary>
     public bool[] Flipped { get; } = flipped;
+    /// <summary>Images in the batch (B).</summary>
     public int Count => Indices.Length;
 
+    /// <summary>Frees both tensors; the iterator calls it when it moves to the next batch.</summary>
     public void Dispose()
     {
         Images.Dispose();
@@ -60,8 +64,11 @@ public sealed class BatchIterator
 {
     readonly FaceDataset data;
 
+    /// <summary>The options in force.</summary>
     public BatchOptions Options { get; }
 
+    /// <summary>Serves <paramref name="data"/> (which must outlive the iterator); throws <see cref="ArgumentException"/>
+    /// for a non-positive batch size, an empty data set, or DropLast with fewer images than one batch.</summary>
     public BatchIterator(FaceDataset data, BatchOptions? options = null)
     {
         TorchRuntime.EnsureInitialized();

@@ -34,17 +34,17 @@ public sealed class DatasetRegistry
     [
         new("synthetic", "procedural faces with identities, built in (no files)", "(generated)", _ => "(built in)"),
         new("att", "AT&T / ORL faces: 40 people × 10 grey 92×112 images", "att_faces/sN/M.pgm",
-            r => r.Existing(Path.Combine(r.Root, "att_faces"))),
+            r => Existing(Path.Combine(r.Root, "att_faces"))),
         new("utkface", "UTKFace aligned crops: 200×200 RGB, age/gender/race in the file names", "utkface/crop_part1/*.jpg or utkface/*.jpg",
-            r => r.Existing(Path.Combine(r.Root, "utkface", "crop_part1")) ?? r.ExistingWith(Path.Combine(r.Root, "utkface"), "*.jpg")),
+            r => Existing(Path.Combine(r.Root, "utkface", "crop_part1")) ?? ExistingWith(Path.Combine(r.Root, "utkface"), "*.jpg")),
         new("lfw", "Labeled Faces in the Wild: 250×250 RGB, one folder per person", "lfw/<Person_Name>/*.jpg",
-            r => r.Existing(Path.Combine(r.Root, "lfw"))),
+            r => Existing(Path.Combine(r.Root, "lfw"))),
         new("celeba", "CelebA aligned: 178×218 RGB celebrity faces with identities", "celeba/img_align_celeba/*.jpg + celeba/identity_CelebA.txt",
-            r => r.Existing(Path.Combine(r.Root, "celeba", CelebALoader.ImageFolder)) is null ? null : Path.Combine(r.Root, "celeba")),
+            r => Existing(Path.Combine(r.Root, "celeba", CelebALoader.ImageFolder)) is null ? null : Path.Combine(r.Root, "celeba")),
         new("fashion-mnist", "Fashion-MNIST: 28×28 grey clothing, 10 classes (a non-face reference)", "fashion-mnist/*-ubyte(.gz)",
-            r => r.ExistingWith(Path.Combine(r.Root, "fashion-mnist"), "train-images-idx3-ubyte*") ?? r.ExistingWith(DebianFashionMnist, "train-images-idx3-ubyte*")),
+            r => ExistingWith(Path.Combine(r.Root, "fashion-mnist"), "train-images-idx3-ubyte*") ?? ExistingWith(DebianFashionMnist, "train-images-idx3-ubyte*")),
         new("cifar10", "CIFAR-10 binary: 32×32 RGB, 10 classes (the tutorial's code)", "cifar10/cifar-10-batches-bin/*.bin",
-            r => r.ExistingWith(Path.Combine(r.Root, "cifar10", "cifar-10-batches-bin"), "*.bin")),
+            r => ExistingWith(Path.Combine(r.Root, "cifar10", "cifar-10-batches-bin"), "*.bin")),
     ];
 
     /// <summary>The data root of this registry.</summary>
@@ -117,8 +117,8 @@ public sealed class DatasetRegistry
             using (generated) return generated.Subset(indices);
         });
 
-    string? Existing(string folder) => Directory.Exists(folder) ? folder : null;
+    static string? Existing(string folder) => Directory.Exists(folder) ? folder : null;
 
-    string? ExistingWith(string folder, string pattern) =>
+    static string? ExistingWith(string folder, string pattern) =>
         Directory.Exists(folder) && Directory.EnumerateFiles(folder, pattern).Any() ? folder : null;
 }

@@ -4,6 +4,7 @@ namespace FaceGen.Data;
 /// and listings that ignore hidden entries (".DS_Store", "._x.jpg") and are sorted in natural order.</summary>
 internal static class FolderScan
 {
+    /// <summary>The full path of an existing folder, else a <see cref="DataException"/> describing the expected layout.</summary>
     public static string RequireFolder(string path, string layout)
     {
         var full = Path.GetFullPath(path);
@@ -12,8 +13,10 @@ internal static class FolderScan
         return full;
     }
 
+    /// <summary>The visible files of a folder, naturally sorted.</summary>
     public static string[] Files(string folder) => Sorted(Directory.EnumerateFiles(folder));
 
+    /// <summary>The visible subfolders of a folder, naturally sorted.</summary>
     public static string[] Folders(string folder) => Sorted(Directory.EnumerateDirectories(folder));
 
     /// <summary>The visible files one level down: folder/*/*, sorted by folder then file, both naturally.</summary>

@@ -9,7 +9,7 @@ public sealed record SkippedItem(string Path, string Reason);
 /// What a load did, for the CLI and notebooks to show: how many images were loaded, which files were
 /// skipped (with <see cref="ImageLoadOptions.SkipBad"/>) and why, whether the decoded-tensor cache was
 /// used, and remarks such as "no identity file: all images labelled 0". Pass one in to a loader and
-/// read it afterwards; a loader fills it and does not keep it.
+/// read it afterwards; each load clears it first, fills it, and does not keep it.
 /// </summary>
 public sealed class LoadReport
 {

@@ -9,6 +9,7 @@ namespace FaceGen.Data;
 /// reset and fill the report, time the load.</summary>
 internal static class LoadSession
 {
+    /// <summary>Runs <paramref name="load"/> with validated options and a reset report, then records the count and time.</summary>
     public static FaceDataset Run(ImageLoadOptions? options, LoadReport? report, Func<ImageLoadOptions, LoadReport, FaceDataset> load)
     {
         TorchRuntime.EnsureInitialized();
