@@ -53,6 +53,7 @@ public class DatasetRegistryTests
         var att = listed.Single(d => d.Name == "att");
         Assert.False(att.Found);
         Assert.Equal(Path.Combine(empty.Root, "att_faces"), att.Location);
+        Assert.Contains("facegen data fetch att_faces", att.HowToGet);
 
         var full = new DatasetRegistry(FixtureRoot());
         Assert.All(full.List(), d => Assert.True(d.Found, d.Name));
@@ -65,6 +66,7 @@ public class DatasetRegistryTests
     {
         var registry = new DatasetRegistry(FixtureRoot());
         using (var att = registry.Load("att", Small)) Assert.Equal((6, 2), (att.Count, att.ClassCount));
+        using (var alias = registry.Load("att_faces", Small)) Assert.Equal("att", alias.Name); // the fetch catalogue's name
         using (var utk = registry.Load("UTKFace", Small)) Assert.Equal(["male", "female"], utk.ClassNames);
         using (var lfw = registry.Load("lfw", Small)) Assert.Equal(["Ada_Lovelace", "Alan_Turing"], lfw.ClassNames);
         using (var celeba = registry.Load("celeba", Small)) Assert.Equal(["4"], celeba.ClassNames);

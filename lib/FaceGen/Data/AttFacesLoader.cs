@@ -49,7 +49,7 @@ public static partial class AttFacesLoader
         }
         if (parsed.Count == 0)
             throw new DataException(folder, "no AT&T images (sN/M.pgm) found. Point to the folder that holds s1 … s40, " +
-                "or fetch the set with `facegen data fetch att`.");
+                "or fetch the set with `facegen data fetch att_faces`.");
         var classNames = parsed.Select(p => Path.GetFileName(Path.GetDirectoryName(p.Path)!)).Distinct().ToArray();
         var index = classNames.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
         var chosen = LoadSession.Spread(parsed, options.MaxImages);

@@ -8,7 +8,8 @@ namespace FaceGen.Data;
 /// <param name="Found">True when its files were found (always for "synthetic", which is built in).</param>
 /// <param name="Location">The folder it loads from, or where it was looked for when not found.</param>
 /// <param name="Layout">The files expected, relative to the data root.</param>
-public sealed record DatasetInfo(string Name, string Description, bool Found, string Location, string Layout);
+/// <param name="HowToGet">What to do when it is missing, e.g. "run `facegen data fetch cifar10`" (empty for "synthetic").</param>
+public sealed record DatasetInfo(string Name, string Description, bool Found, string Location, string Layout, string HowToGet);
 
 /// <summary>
 /// The kit's named data sets under one data root — the root is an explicit argument, else the
@@ -18,7 +19,8 @@ public sealed record DatasetInfo(string Name, string Description, bool Found, st
 /// <c>celeba/identity_CelebA.txt</c>; <c>fashion-mnist/*-ubyte(.gz)</c> (also found in
 /// /usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist package);
 /// <c>cifar10/cifar-10-batches-bin/*.bin</c>. "synthetic" is generated in memory. A folder path given
-/// instead of a name is loaded as identity folders (<see cref="IdentityFolderLoader"/>).
+/// instead of a name is loaded as identity folders (<see cref="IdentityFolderLoader"/>). "att_faces" (the
+/// fetch catalogue's name) is accepted for "att".
 /// </summary>
 public sealed class DatasetRegistry
 {
@@ -28,23 +30,30 @@ public sealed class DatasetRegistry
     /// <summary>Debian's dataset-fashion-mnist package installs the IDX files here.</summary>
     public const string DebianFashionMnist = "/usr/share/datasets/fashion-mnist";
 
-    sealed record Entry(string Name, string Description, string Layout, Func<DatasetRegistry, string?> Locate);
+    /// <summary>HowToGet: the remedy when the set is missing. Alias: another accepted name (the fetch catalogue's).</summary>
+    sealed record Entry(string Name, string Description, string Layout, Func<DatasetRegistry, string?> Locate, string HowToGet, string? Alias = null);
 
     static readonly Entry[] Entries =
     [
-        new("synthetic", "procedural faces with identities, built in (no files)", "(generated)", _ => "(built in)"),
+        new("synthetic", "procedural faces with identities, built in (no files)", "(generated)", _ => "(built in)", ""),
         new("att", "AT&T / ORL faces: 40 people × 10 grey 92×112 images", "att_faces/sN/M.pgm",
-            r => Existing(Path.Combine(r.Root, "att_faces"))),
+            r => Existing(Path.Combine(r.Root, "att_faces")),
+            "run `facegen data fetch att_faces`", Alias: "att_faces"),
         new("utkface", "UTKFace aligned crops: 200×200 RGB, age/gender/race in the file names", "utkface/crop_part1/*.jpg or utkface/*.jpg",
-            r => Existing(Path.Combine(r.Root, "utkface", "crop_part1")) ?? ExistingWith(Path.Combine(r.Root, "utkface"), "*.jpg")),
+            r => Existing(Path.Combine(r.Root, "utkface", "crop_part1")) ?? ExistingWith(Path.Combine(r.Root, "utkface"), "*.jpg"),
+            "download crop_part1 from the UTKFace homepage (https://susanqq.github.io/UTKFace/) and unpack it into utkface/crop_part1"),
         new("lfw", "Labeled Faces in the Wild: 250×250 RGB, one folder per person", "lfw/<Person_Name>/*.jpg",
-            r => Existing(Path.Combine(r.Root, "lfw"))),
+            r => Existing(Path.Combine(r.Root, "lfw")),
+            "run `facegen data fetch lfw`"),
         new("celeba", "CelebA aligned: 178×218 RGB celebrity faces with identities", "celeba/img_align_celeba/*.jpg + celeba/identity_CelebA.txt",
-            r => Existing(Path.Combine(r.Root, "celeba", CelebALoader.ImageFolder)) is null ? null : Path.Combine(r.Root, "celeba")),
+            r => Existing(Path.Combine(r.Root, "celeba", CelebALoader.ImageFolder)) is null ? null : Path.Combine(r.Root, "celeba"),
+            "run `facegen data fetch celeba`"),
         new("fashion-mnist", "Fashion-MNIST: 28×28 grey clothing, 10 classes (a non-face reference)", "fashion-mnist/*-ubyte(.gz)",
-            r => ExistingWith(Path.Combine(r.Root, "fashion-mnist"), "train-images-idx3-ubyte*") ?? ExistingWith(DebianFashionMnist, "train-images-idx3-ubyte*")),
+            r => ExistingWith(Path.Combine(r.Root, "fashion-mnist"), "train-images-idx3-ubyte*") ?? ExistingWith(DebianFashionMnist, "train-images-idx3-ubyte*"),
+            "install Debian's dataset-fashion-mnist package, or put the four IDX files in fashion-mnist/"),
         new("cifar10", "CIFAR-10 binary: 32×32 RGB, 10 classes (the tutorial's code)", "cifar10/cifar-10-batches-bin/*.bin",
-            r => ExistingWith(Path.Combine(r.Root, "cifar10", "cifar-10-batches-bin"), "*.bin")),
+            r => ExistingWith(Path.Combine(r.Root, "cifar10", "cifar-10-batches-bin"), "*.bin"),
+            "run `facegen data fetch cifar10`"),
     ];
 
     /// <summary>The data root of this registry.</summary>
@@ -69,8 +78,8 @@ public sealed class DatasetRegistry
     /// <summary>Every known data set with whether and where it was found (<c>facegen data list</c>).</summary>
     public IReadOnlyList<DatasetInfo> List() =>
         Entries.Select(e => e.Locate(this) is string found
-            ? new DatasetInfo(e.Name, e.Description, true, found, e.Layout)
-            : new DatasetInfo(e.Name, e.Description, false, Path.Combine(Root, e.Layout.Split('/')[0]), e.Layout)).ToArray();
+            ? new DatasetInfo(e.Name, e.Description, true, found, e.Layout, e.HowToGet)
+            : new DatasetInfo(e.Name, e.Description, false, Path.Combine(Root, e.Layout.Split('/')[0]), e.Layout, e.HowToGet)).ToArray();
 
     /// <summary>
     /// Loads a named data set, or a folder of identity folders when <paramref name="nameOrPath"/> is not a
@@ -82,7 +91,8 @@ public sealed class DatasetRegistry
     public FaceDataset Load(string nameOrPath, ImageLoadOptions? options = null, DatasetPart part = DatasetPart.Train, int seed = 0,
         LoadReport? report = null, IProgress<ProgressReport>? progress = null)
     {
-        var entry = Entries.FirstOrDefault(e => string.Equals(e.Name, nameOrPath, StringComparison.OrdinalIgnoreCase));
+        var entry = Entries.FirstOrDefault(e => string.Equals(e.Name, nameOrPath, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(e.Alias, nameOrPath, StringComparison.OrdinalIgnoreCase));
         if (entry is null)
         {
             if (Directory.Exists(nameOrPath)) return IdentityFolderLoader.Load(nameOrPath, options, report, progress);
@@ -93,7 +103,7 @@ public sealed class DatasetRegistry
         var location = entry.Locate(this)
             ?? throw new DataException(Path.Combine(Root, entry.Layout.Split('/')[0]),
                 $"data set '{entry.Name}' not found under the data root {Root} (expected {entry.Layout}). " +
-                $"Run `facegen data fetch {entry.Name}`, or set {RootVariable} / --data-root to the folder that holds it.");
+                $"To get it: {entry.HowToGet}; or set {RootVariable} / --data-root to the folder that holds it.");
         return entry.Name switch
         {
             "att" => AttFacesLoader.Load(location, options, report, progress),

@@ -41,7 +41,7 @@ public static class IdxLoader
     {
         foreach (var candidate in new[] { stem, stem + ".gz" })
             if (File.Exists(Path.Combine(folder, candidate))) return Path.Combine(folder, candidate);
-        throw new DataException(Path.Combine(folder, stem), $"not found (nor {stem}.gz). Fetch the set with `facegen data fetch fashion-mnist`.");
+        throw new DataException(Path.Combine(folder, stem), $"not found (nor {stem}.gz). Install Debian's dataset-fashion-mnist package, or download the four IDX files from the Fashion-MNIST repository (zalandoresearch/fashion-mnist).");
     }
 
     static FaceDataset Build(string name, (string Images, string Labels)[] pairs, IReadOnlyList<string>? classNames,

@@ -74,7 +74,7 @@ public static class UtkFaceLoader
         }
         if (parsed.Count == 0)
             throw new DataException(root, "no UTKFace images (age_gender_race_date.jpg.chip.jpg) found. " +
-                "Point to the folder that holds them (e.g. utkface/crop_part1), or fetch the set with `facegen data fetch utkface`.");
+                "Point to the folder that holds them (e.g. utkface/crop_part1), or download crop_part1 from the UTKFace homepage (https://susanqq.github.io/UTKFace/).");
         var chosen = LoadSession.Spread(parsed, options.MaxImages);
         int LabelOf(UtkFaceAttributes a) => label switch { UtkFaceLabel.Race => a.Race, UtkFaceLabel.Age => a.Age, _ => a.Gender };
         IReadOnlyList<string> classNames = label switch
