@@ -63,6 +63,9 @@ public sealed class Batch(Tensor images, Tensor labels, int[] indices, bool[] fl
 public sealed class BatchIterator
 {
     readonly FaceDataset data;
+    int cachedEpoch = -1;
+    int[]? cachedOrder;
+    bool[]? cachedFlips;
 
     /// <summary>The options in force.</summary>
     public BatchOptions Options { get; }
@@ -106,15 +109,22 @@ public sealed class BatchIterator
     /// <summary>The batches of epoch <paramref name="epoch"/> (0, 1, 2 …); see the class summary for ownership.</summary>
     public IEnumerable<Batch> Epoch(int epoch)
     {
-        var order = Order(epoch);
-        var flips = Flips(epoch);
         for (int b = 0; b < BatchesPerEpoch; b++)
         {
-            int start = b * Options.BatchSize;
-            int count = Math.Min(Options.BatchSize, order.Length - start);
-            using var batch = Make(order[start..(start + count)], flips[start..(start + count)]);
+            using var batch = Get(epoch, b);
             yield return batch;
         }
+    }
+
+    /// <summary>Batch <paramref name="index"/> of epoch <paramref name="epoch"/>, exactly as <see cref="Epoch"/>
+    /// serves it; random access lets a resumed training run continue mid-epoch. The caller owns (disposes) it.</summary>
+    public Batch Get(int epoch, int index)
+    {
+        if (index < 0 || index >= BatchesPerEpoch) throw new ArgumentOutOfRangeException(nameof(index), index, $"an epoch has {BatchesPerEpoch} batches");
+        if (cachedEpoch != epoch) (cachedEpoch, cachedOrder, cachedFlips) = (epoch, Order(epoch), Flips(epoch));
+        int start = index * Options.BatchSize;
+        int count = Math.Min(Options.BatchSize, cachedOrder!.Length - start);
+        return Make(cachedOrder[start..(start + count)], cachedFlips![start..(start + count)]);
     }
 
     Batch Make(int[] indices, bool[] flipped)

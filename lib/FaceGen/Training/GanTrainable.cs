@@ -105,11 +105,11 @@ public sealed class GanTrainable : ITrainable, IDisposable
         {
             var batch = data.Next();
             labels = Discriminator.ClassCount > 0 ? batch.Labels : null;
-            var fake = Generator.forward(Generator.SampleLatent((int)batch.Inputs.shape[0]), Generator.ClassCount > 0 ? batch.Labels : null).detach();
-            realOut = Discriminator.forward(batch.Inputs, labels);
+            var fake = Generator.forward(Generator.SampleLatent((int)batch.Images.shape[0]), Generator.ClassCount > 0 ? batch.Labels : null).detach();
+            realOut = Discriminator.forward(batch.Images, labels);
             fakeOut = Discriminator.forward(fake, labels);
             lossD = DiscriminatorLoss(realOut, fakeOut);
-            penalty = Penalty(batch.Inputs, fake, labels);
+            penalty = Penalty(batch.Images, fake, labels);
             optimizerD.zero_grad();
             (lossD + penalty).backward();
             gradNormD = GradientNorm(Discriminator);
