@@ -117,6 +117,11 @@ public sealed class MlpVae : Vae
     readonly int latentSize, classCount;
     readonly bool learnedScale;
 
+    /// <summary>An MLP VAE for <paramref name="channels"/>×<paramref name="imageSize"/>² images with one
+    /// hidden layer of <paramref name="hidden"/> units on each side; the defaults are pytorch/examples'
+    /// 784-400-20. <paramref name="classCount"/> &gt; 0 makes it conditional with a label embedding of
+    /// <paramref name="labelEmbeddingSize"/>; <paramref name="learnedScale"/> adds a per-pixel log-scale output.
+    /// Layers keep PyTorch's default initialisation, as the reference does.</summary>
     public MlpVae(int channels = 1, int imageSize = 28, int hidden = 400, int latentSize = 20,
         int classCount = 0, int labelEmbeddingSize = 16, bool learnedScale = false)
         : base(nameof(MlpVae))
@@ -180,6 +185,11 @@ public sealed class ConvVae : Vae
     readonly int latentSize, classCount;
     readonly bool learnedScale;
 
+    /// <summary>A convolutional VAE for <paramref name="channels"/>×<paramref name="imageSize"/>² images
+    /// (1 or 3 channels; 4·2^k pixels) with <paramref name="width"/> channels after the first convolution
+    /// and a <paramref name="latentSize"/>-dimensional z. <paramref name="classCount"/> &gt; 0 makes it
+    /// conditional (label embedding of <paramref name="labelEmbeddingSize"/>); <paramref name="learnedScale"/>
+    /// adds a per-pixel log-scale output. PyTorch's default initialisation.</summary>
     public ConvVae(int imageSize = 64, int channels = 3, int latentSize = 32, int width = 32,
         int classCount = 0, int labelEmbeddingSize = 16, bool learnedScale = false)
         : base(nameof(ConvVae))
