@@ -293,8 +293,8 @@ public sealed record FaceImageParameters
             LightX = MathF.Sin(lightTilt) * MathF.Cos(lightAngle),
             LightY = MathF.Sin(lightTilt) * MathF.Sin(lightAngle) * 0.6f - 0.2f,
             Ambient = rng.Uniform(0.45f, 0.75f),
-            Exposure = rng.Uniform(0.78f, 1.15f),
-            Tint = new FaceColour(1f + rng.Gaussian(0f, 0.05f, 0.12f), 1f, 1f + rng.Gaussian(0f, 0.05f, 0.12f)),
+            Exposure = rng.Uniform(0.7f, 1.2f),
+            Tint = WhiteBalance(rng.Gaussian(0f, 0.07f, 0.15f), rng.Gaussian(0f, 0.025f, 0.05f)),
             Smile = rng.Uniform(-0.25f, 1f),
             MouthOpen = open ? rng.Uniform(0.25f, 1f) : 0f,
             BrowRaise = MathF.Pow(rng.Uniform(0f, 1f), 2f),
@@ -308,6 +308,10 @@ public sealed record FaceImageParameters
             NoiseSeed = SeedMix.Combine(seed, 3, identity, image),
         };
     }
+
+    /// <summary>Channel gains of a white balance: colour temperature t (warm t &gt; 0: R·(1 + t), B·(1 − t))
+    /// and a green–magenta tint g (G·(1 + g)).</summary>
+    static FaceColour WhiteBalance(float temperature, float tint) => new(1f + temperature, 1f + tint, 1f - temperature);
 
     /// <summary>A colour of random hue, saturation up to 0.6, and value in [lo, hi].</summary>
     static FaceColour RandomColour(Random rng, float lo, float hi)

@@ -42,7 +42,7 @@ public static class SyntheticFaces
         var people = Enumerable.Range(0, options.Identities).Select(i => FaceIdentityParameters.Draw(options.Seed, i)).ToArray();
         var who = new FaceIdentityParameters[n];
         var shots = new FaceImageParameters[n];
-        var labels = new long[n];
+        var labels = new int[n];
         var sources = new string[n];
         for (int i = 0, k = 0; i < options.Identities; i++)
             for (int j = 0; j < options.ImagesPerIdentity; j++, k++)
@@ -78,7 +78,9 @@ public static class SyntheticFaces
             ["smiling"] = shots.Select(s => s.Smile >= 0.5f ? 1 : 0).ToArray(),
             ["mouth_open"] = shots.Select(s => s.MouthOpen > 0f ? 1 : 0).ToArray(),
         };
-        return new FaceDataset("synthetic", images, tensor(labels), classNames, sources, attributes);
+        // FaceDataset keeps an Int64 copy of the labels (to_type), so this Int32 tensor stays ours to dispose.
+        using var labelTensor = tensor(labels);
+        return new FaceDataset("synthetic", images, labelTensor, classNames, sources, attributes);
     }
 
     /// <summary>
@@ -217,7 +219,7 @@ sealed class FaceCanvas
     /// (1 − r)·s approximates the signed distance to the edge (for round, large regions) and ε = 0.35 px:
     /// the sigmoid is an anti-aliased step about one pixel wide.</summary>
     Tensor Inside(Tensor r, Func<FaceIdentityParameters, FaceImageParameters, float> s) =>
-        r.neg().add_(1f).mul_(P((f, m) => s(f, m) / (0.35f * pixel))).sigmoid_();
+        Sigmoid(r.neg().add_(1f).mul_(P((f, m) => s(f, m) / (0.35f * pixel))));
 
     /// <summary>Soft ellipse (dx/a)² + (dy/b)² &lt; 1. The signed distance to its edge is estimated to first order
     /// as d = f / |∇f| with f = 1 − r², i.e. d = (1 − r²) / (2·√((dx/a²)² + (dy/b²)²)): exact on the axes at the
@@ -238,7 +240,11 @@ sealed class FaceCanvas
 
     /// <summary>Soft inside-ness σ(d / ε) of a signed distance d (positive inside); ε = 0.35 px, plus
     /// <paramref name="blur"/> for soft shadows.</summary>
-    Tensor Step(Tensor d, float blur = 0f) => d.mul(1f / (0.35f * pixel + blur)).sigmoid_();
+    Tensor Step(Tensor d, float blur = 0f) => Sigmoid(d.mul(1f / (0.35f * pixel + blur)));
+
+    /// <summary>σ(z) with z clamped to ±16 (σ(−16) ≈ 1e−7). Far outside a shape σ would reach subnormal floats,
+    /// and products of a few such masks stay subnormal; x86 arithmetic on subnormals is about 100× slower.</summary>
+    static Tensor Sigmoid(Tensor z) => z.clamp_(-16f, 16f).sigmoid_();
 
     /// <summary>|u − shift|: the horizontal offset used to draw a symmetric pair (eyes, brows, ears) at once.</summary>
     Tensor Mirrored(Func<FaceIdentityParameters, FaceImageParameters, float> shift) => (u - P(shift)).abs_();
