@@ -174,7 +174,8 @@ public class SyntheticFacesTests(ITestOutputHelper output)
     public void ProgressCountsImagesUpToTheTotal()
     {
         var reports = new List<ProgressReport>();
-        using var d = SyntheticFaces.Generate(new SyntheticFaceOptions(Identities: 10, ImagesPerIdentity: 15, ImageSize: 16), new SyncProgress(reports.Add));
+        // 150 images at 64×64 take more than one render batch.
+        using var d = SyntheticFaces.Generate(new SyntheticFaceOptions(Identities: 10, ImagesPerIdentity: 15, ImageSize: 64), new SyncProgress(reports.Add));
         Assert.True(reports.Count >= 2);
         Assert.All(reports, r => Assert.Equal(150, r.Total));
         Assert.Equal(150, reports[^1].Done);
@@ -186,8 +187,8 @@ public class SyntheticFacesTests(ITestOutputHelper output)
     {
         SyntheticFaces.Generate(new SyntheticFaceOptions(Identities: 1, ImagesPerIdentity: 1, ImageSize: 16)).Dispose();
         long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        // 150 images: several render batches.
-        SyntheticFaces.Generate(new SyntheticFaceOptions(Identities: 5, ImagesPerIdentity: 30, ImageSize: 32)).Dispose();
+        // 150 images at 64×64: several render batches.
+        SyntheticFaces.Generate(new SyntheticFaceOptions(Identities: 5, ImagesPerIdentity: 30, ImageSize: 64)).Dispose();
         Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }
 

@@ -1,6 +1,9 @@
 namespace FaceGen.Data;
 
-/// <summary>A linear RGB colour with channels in [0, 1].</summary>
+/// <summary>An RGB colour with channels in [0, 1] (values as rendered, before quantisation to bytes).</summary>
+/// <param name="R">Red.</param>
+/// <param name="G">Green.</param>
+/// <param name="B">Blue.</param>
 public readonly record struct FaceColour(float R, float G, float B)
 {
     /// <summary>Channel-wise linear interpolation: a + (b − a)·t.</summary>
@@ -32,6 +35,7 @@ public sealed record FaceIdentityParameters
     public float ChinTaper { get; init; }
     /// <summary>Exponent p of the superellipse outline |x/a|^p + |y/b|^p = 1: 2 is an oval, larger is squarer.</summary>
     public float Squareness { get; init; }
+    /// <summary>Skin colour under frontal light, from one pale-to-dark curve with a little hue jitter.</summary>
     public FaceColour Skin { get; init; }
     /// <summary>Horizontal distance from the face's midline to each eye centre.</summary>
     public float EyeSpacing { get; init; }
@@ -41,6 +45,7 @@ public sealed record FaceIdentityParameters
     public float EyeSize { get; init; }
     /// <summary>Eye opening height / width.</summary>
     public float EyeAspect { get; init; }
+    /// <summary>Iris colour (brown, dark brown, hazel, green, blue or grey, jittered).</summary>
     public FaceColour Iris { get; init; }
     /// <summary>Distance from the eye centre up to the brow centre.</summary>
     public float BrowGap { get; init; }
@@ -60,11 +65,13 @@ public sealed record FaceIdentityParameters
     public float MouthWidth { get; init; }
     /// <summary>Half-height of the closed lips.</summary>
     public float LipThickness { get; init; }
+    /// <summary>Lip colour: the skin colour mixed with red and darkened.</summary>
     public FaceColour Lips { get; init; }
     /// <summary>Relative ear size (1 is typical).</summary>
     public float EarSize { get; init; }
     /// <summary>The style these hair parameters were drawn from (informative; rendering uses the numbers below).</summary>
     public HairStyle Hair { get; init; }
+    /// <summary>Hair colour (also of brows, at 75 %, and beard, at 85 %).</summary>
     public FaceColour HairColour { get; init; }
     /// <summary>Opacity of the hair on top of the head (0: fully bald).</summary>
     public float HairAmount { get; init; }
@@ -92,6 +99,7 @@ public sealed record FaceIdentityParameters
     public bool Glasses { get; init; }
     /// <summary>Half-width of a glasses lens.</summary>
     public float LensSize { get; init; }
+    /// <summary>Colour of the glasses' rims, bridge and arms.</summary>
     public FaceColour FrameColour { get; init; }
     /// <summary>Opacity of the lens tint (about 0.1 clear glasses, about 0.75 sunglasses).</summary>
     public float LensTint { get; init; }
@@ -237,7 +245,9 @@ public sealed record FaceIdentityParameters
 /// </summary>
 public sealed record FaceImageParameters
 {
+    /// <summary>Horizontal shift of the face in image units (the image spans ±1).</summary>
     public float ShiftX { get; init; }
+    /// <summary>Vertical shift of the face in image units (positive moves it down).</summary>
     public float ShiftY { get; init; }
     /// <summary>In-plane rotation in radians (positive turns the face clockwise on screen).</summary>
     public float Rotation { get; init; }
@@ -245,8 +255,10 @@ public sealed record FaceImageParameters
     public float Scale { get; init; } = 1f;
     /// <summary>A slight head turn in [−1, 1]: the eyes, nose and mouth slide sideways inside the outline.</summary>
     public float Yaw { get; init; }
-    /// <summary>Horizontal and vertical components of the unit light direction (its depth component is the rest).</summary>
+    /// <summary>Horizontal component of the unit light direction (positive lights the right side); the
+    /// component towards the viewer is √(1 − LightX² − LightY²).</summary>
     public float LightX { get; init; }
+    /// <summary>Vertical component of the unit light direction (negative lights from above).</summary>
     public float LightY { get; init; }
     /// <summary>Share of the light that does not depend on the surface direction, in [0, 1].</summary>
     public float Ambient { get; init; } = 0.6f;
@@ -264,11 +276,13 @@ public sealed record FaceImageParameters
     public float EyeOpen { get; init; } = 1f;
     /// <summary>Horizontal gaze in [−1, 1].</summary>
     public float Gaze { get; init; }
-    /// <summary>Background colours at the two ends of its linear gradient.</summary>
+    /// <summary>Background colour at one end of its linear gradient.</summary>
     public FaceColour BackgroundA { get; init; }
+    /// <summary>Background colour at the other end of its linear gradient.</summary>
     public FaceColour BackgroundB { get; init; }
     /// <summary>Direction of the background gradient, in radians.</summary>
     public float BackgroundAngle { get; init; }
+    /// <summary>Colour of the clothes on the shoulders.</summary>
     public FaceColour Clothes { get; init; }
     /// <summary>Standard deviation of the additive Gaussian sensor noise (in [0, 1] intensity units).</summary>
     public float NoiseStd { get; init; }

@@ -23,8 +23,11 @@ public sealed record SyntheticFaceOptions(int Identities = 16, int ImagesPerIden
 /// </summary>
 public static class SyntheticFaces
 {
-    /// <summary>Images rendered per tensor batch at 64×64 and below (fewer for larger images, to bound memory).</summary>
-    const int MaxBlock = 64;
+    /// <summary>Pixels rendered per tensor batch: 64 images of 64×64, 256 of 32×32, 16 of 128×128. Large enough
+    /// that per-operation overhead is small, small enough to stay in cache and bound memory.</summary>
+    const int BlockPixels = 1 << 18;
+    /// <summary>At most this many images per batch (the cap only matters below 32×32).</summary>
+    const int MaxBlock = 256;
 
     /// <summary>
     /// Renders <c>Identities × ImagesPerIdentity</c> faces as a <see cref="FaceDataset"/> named "synthetic":
@@ -105,7 +108,7 @@ public static class SyntheticFaces
     public static Tensor Luminance(Tensor rgb) =>
         rgb.narrow(1, 0, 1) * 0.299f + rgb.narrow(1, 1, 1) * 0.587f + rgb.narrow(1, 2, 1) * 0.114f;
 
-    static int BlockSize(int size) => Math.Clamp((1 << 18) / (size * size), 1, MaxBlock);
+    static int BlockSize(int size) => Math.Clamp(BlockPixels / (size * size), 1, MaxBlock);
 
     static void Validate(SyntheticFaceOptions o)
     {
