@@ -1,5 +1,4 @@
 using FaceGen.Runtime;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FaceGen.Data;
@@ -237,7 +236,7 @@ sealed class FaceCanvas
         var gradient = (nx / pa).pow_(2f).add_((ny / pb).pow_(2f)).sqrt_().mul_(2f).clamp_min_(1e-6f);
         var inside = nx.mul_(nx).addcmul_(ny, ny, 1f).neg_().add_(1f).div_(gradient);
         // Far from a thin ellipse the first-order estimate shrinks towards 0 (a faint streak along its long axis);
-        // the distances to the bounding slabs |dx| &lt; a and |dy| &lt; b bound it there.
+        // the distances to the bounding slabs |dx| < a and |dy| < b bound it there.
         return Step(inside.minimum(pa - dx.abs()).minimum(pb - dy.abs()), blur);
     }
 
