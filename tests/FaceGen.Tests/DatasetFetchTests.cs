@@ -290,13 +290,19 @@ public sealed class DatasetFetchTests : IDisposable
 
         server.StallNextResponses.Enqueue(30_000);
         var stalled = await Assert.ThrowsAsync<DataException>(() =>
-            new DatasetFetcher(http, stallTimeout: TimeSpan.FromMilliseconds(300)).FetchAsync(entry, root));
+            new DatasetFetcher(http, stallTimeout: TimeSpan.FromSeconds(1.5)).FetchAsync(entry, root));
         Assert.Contains("no data arrived for", stalled.Message);
         Assert.Equal(30_000, new FileInfo(part).Length);
 
+        // Cancel only after the server has sent its 40,000 bytes (plus a second for the client to take them in:
+        // the .part is written through a buffer, so its length on disk cannot be watched).
         server.StallNextResponses.Enqueue(40_000);
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new DatasetFetcher(http).FetchAsync(entry, root, ct: cancel.Token));
+        using var cancel = new CancellationTokenSource();
+        var fetch = new DatasetFetcher(http).FetchAsync(entry, root, ct: cancel.Token);
+        Assert.True(await server.StallReached.WaitAsync(TimeSpan.FromSeconds(20)), "the server never reached its stall");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fetch);
         Assert.Equal(body[..70_000], File.ReadAllBytes(part)); // resumed at 30,000, then 40,000 more
         Assert.False(Directory.Exists(Path.Combine(root, "blobs")));
     }
@@ -450,6 +456,8 @@ sealed class LoopbackServer : IAsyncDisposable
     public ConcurrentQueue<int> CutNextResponses { get; } = new();
     /// <summary>For each of the next responses: send this many body bytes, then nothing until the client gives up.</summary>
     public ConcurrentQueue<int> StallNextResponses { get; } = new();
+    /// <summary>Released each time a stalling response has sent its bytes and starts to wait.</summary>
+    public SemaphoreSlim StallReached { get; } = new(0);
     public ConcurrentQueue<(string Path, string? Range)> Requests { get; } = new();
 
     public LoopbackServer()
@@ -505,6 +513,7 @@ sealed class LoopbackServer : IAsyncDisposable
             else if (StallNextResponses.TryDequeue(out var stall))
             {
                 await stream.WriteAsync(rest[..stall], stop.Token);
+                StallReached.Release();
                 await ReadUntilClosedAsync(stream); // the client gives up (stall timeout or cancellation)
             }
             else

@@ -24,6 +24,7 @@ public sealed class FaceDataset : IDisposable
     public IReadOnlyDictionary<string, int[]> Attributes { get; }
     public string Name { get; }
 
+    /// <summary>Takes ownership of <paramref name="images"/> and <paramref name="labels"/> (disposed with the data set).</summary>
     public FaceDataset(string name, Tensor images, Tensor labels, IReadOnlyList<string> classNames,
         IReadOnlyList<string> sources, IReadOnlyDictionary<string, int[]>? attributes = null)
     {
@@ -39,10 +40,18 @@ public sealed class FaceDataset : IDisposable
             if (values.Length != n) throw new ArgumentException($"Data set '{name}': attribute '{key}' has {values.Length} values for {n} images.");
         Name = name;
         Images = images;
-        Labels = labels.to_type(ScalarType.Int64);
+        // The data set owns both tensors: labels of another integer type are converted and the original freed.
+        Labels = labels.dtype == ScalarType.Int64 ? labels : ConvertAndDispose(labels);
         ClassNames = classNames;
         Sources = sources;
         Attributes = attributes;
+    }
+
+    static Tensor ConvertAndDispose(Tensor labels)
+    {
+        var converted = labels.to_type(ScalarType.Int64);
+        labels.Dispose();
+        return converted;
     }
 
     public int Count => (int)Images.shape[0];
