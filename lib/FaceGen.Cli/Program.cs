@@ -1,10 +1,29 @@
 using FaceGen.Cli.Commands;
+using FaceGen.Data;
+using FaceGen.Runtime;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("facegen");
-    config.AddCommand<DoctorCommand>("doctor").WithDescription("Check the platform, the TorchSharp native backend, the device and the data folders.");
+    config.SetExceptionHandler((exception, _) =>
+    {
+        // Bad input and environment problems end with one clear line (and exit code 2), not a stack trace.
+        var known = exception is DataException or TorchLoadException or ArgumentException or IOException or CommandParseException or CommandRuntimeException;
+        AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(exception.Message)}");
+        if (!known) AnsiConsole.WriteException(exception);
+        return 2;
+    });
+    config.AddCommand<QuickstartCommand>("quickstart").WithDescription("doctor, then contact sheets of the synthetic faces and of the real sets found under --data-root.");
+    config.AddCommand<DoctorCommand>("doctor").WithDescription("Check the platform, the TorchSharp native backend, the device and a tiny computation.");
+    config.AddBranch("data", data =>
+    {
+        data.SetDescription("List, preview and fetch data sets.");
+        data.AddCommand<DataListCommand>("list").WithDescription("The named data sets and where each was found.");
+        data.AddCommand<DataPreviewCommand>("preview").WithDescription("A contact sheet PNG of a data set (name or folder).");
+        data.AddCommand<DataFetchCommand>("fetch").WithDescription("Download a public data set from its official address, checksum-verified (needs internet).");
+    });
 });
 return app.Run(args);

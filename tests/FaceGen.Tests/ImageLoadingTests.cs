@@ -422,6 +422,26 @@ public class ImageLoadingTests(ITestOutputHelper output)
         Assert.True(report.FromCache);
     }
 
+    [Fact]
+    public void PgmRasterStartingWithHashOrBlankIsReadAsPixelsNotAsAComment()
+    {
+        // P5 allows exactly one whitespace byte after the maximum value; the raster may start with any byte.
+        var folder = TestPaths.NewTempFolder();
+        var pixels = new byte[] { (byte)'#', (byte)' ', 10, 200, (byte)'\n', 0 };
+        var path = Path.Combine(folder, "hash.pgm");
+        File.WriteAllBytes(path, [.. "P5\n# a comment in the header\n3 2\n255\n"u8.ToArray(), .. pixels]);
+        var image = ImageTransforms.DecodeFile(path, new ImageLoadOptions(ImageSize: null, Channels: 1, UseCache: false));
+        Assert.Equal((1, 2, 3), (image.Channels, image.Height, image.Width));
+        Assert.Equal(pixels, image.Pixels);
+        // ASCII P2 with 16-bit maximum scales to 0..255; a truncated P5 names the file.
+        File.WriteAllText(Path.Combine(folder, "ascii.pgm"), "P2\n2 1\n65535\n0 65535\n");
+        Assert.Equal(new byte[] { 0, 255 }, ImageTransforms.DecodeFile(Path.Combine(folder, "ascii.pgm"), new ImageLoadOptions(ImageSize: null, Channels: 1)).Pixels);
+        File.WriteAllBytes(Path.Combine(folder, "short.pgm"), "P5\n4 4\n255\n\u0001\u0002"u8.ToArray());
+        var e = Assert.Throws<DataException>(() => ImageTransforms.DecodeFile(Path.Combine(folder, "short.pgm"), new ImageLoadOptions(ImageSize: null, Channels: 1)));
+        Assert.Contains("short.pgm", e.Message);
+        Assert.Contains("truncated", e.Message);
+    }
+
     // ---- the real data in ../shared/data ---------------------------------------------------------
 
     [SharedDataFact("att_faces")]
@@ -437,9 +457,13 @@ public class ImageLoadingTests(ITestOutputHelper output)
         Assert.All(data.LabelArray().GroupBy(l => l), g => Assert.Equal(10, g.Count()));
         Assert.Equal(new long[] { 400, 1, 112, 92 }, data.Images.shape);
         Assert.Empty(report.Skipped);
-        // Native grey load = the PGM's raw bytes (P5 header then 92×112 bytes).
-        var raw = File.ReadAllBytes(Path.Combine(TestPaths.AttFaces, "s1", "1.pgm"));
-        Assert.Equal(raw[^(92 * 112)..], ImageBytes(data, 0));
+        // Native grey load = every PGM's raw bytes (P5 header then 92×112 bytes) — including the 7 files whose
+        // raster starts with '#' or a blank, which ImageSharp 2.1 misread as black images.
+        for (int i = 0; i < data.Count; i++)
+        {
+            var raw = File.ReadAllBytes(data.Sources[i]);
+            Assert.True(raw[^(92 * 112)..].AsSpan().SequenceEqual(ImageBytes(data, i)), $"{data.Sources[i]} differs from its raw bytes");
+        }
         Assert.Equal(Enumerable.Range(1, 10), data.Attributes["image"].Take(10));
     }
 

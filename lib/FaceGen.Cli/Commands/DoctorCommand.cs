@@ -7,18 +7,16 @@ namespace FaceGen.Cli.Commands;
 
 public sealed class DoctorCommand : Command<DoctorCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : CommonSettings
     {
-        [CommandOption("--device <DEVICE>"), Description("auto | cpu | cuda | cuda:N (default: FACEGEN_DEVICE or auto)")]
-        public string? Device { get; init; }
-
-        [CommandOption("--threads <N>"), Description("CPU threads for LibTorch (default: FACEGEN_THREADS or LibTorch's choice)")]
-        public int? Threads { get; init; }
     }
 
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
+        Print(DoctorReport.Run(settings.Device, settings.Threads));
+
+    /// <summary>Prints the report as a table; returns the exit code (0 healthy, 1 not).</summary>
+    public static int Print(DoctorReport report)
     {
-        var report = DoctorReport.Run(settings.Device, settings.Threads);
         var table = new Table().AddColumn("check").AddColumn("value");
         foreach (var c in report.Checks)
             table.AddRow(Markup.Escape(c.Name), c.Ok ? Markup.Escape(c.Value) : $"[red]{Markup.Escape(c.Value)}[/]");

@@ -61,13 +61,18 @@ public static class DatasetCache
         return dataset;
     }
 
-    /// <summary>SHA-256 (first 128 bits, hex) of the loader text, the options' key text and each input's
+    /// <summary>Raised whenever decoding changes what pixels a file gives, so that older caches are not reused
+    /// (2: PGM/PPM read by <see cref="NetpbmFile"/> instead of ImageSharp).</summary>
+    const string DecoderVersion = "decoder 2";
+
+    /// <summary>SHA-256 (first 128 bits, hex) of the loader text, the decoder version, the options' key text and each input's
     /// full path, length and last-write time (UTC ticks).</summary>
     internal static string Key(string loader, IEnumerable<string> inputs, ImageLoadOptions options)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string line) => hash.AppendData(Encoding.UTF8.GetBytes(line + "\n"));
         Add(Magic);
+        Add(DecoderVersion);
         Add(loader);
         Add(options.KeyText);
         foreach (var input in inputs)

@@ -89,7 +89,7 @@ public sealed class DatasetRegistry
     /// and how to get it.
     /// </summary>
     public FaceDataset Load(string nameOrPath, ImageLoadOptions? options = null, DatasetPart part = DatasetPart.Train, int seed = 0,
-        LoadReport? report = null, IProgress<ProgressReport>? progress = null)
+        LoadReport? report = null, IProgress<ProgressReport>? progress = null, SyntheticFaceOptions? synthetic = null)
     {
         var entry = Entries.FirstOrDefault(e => string.Equals(e.Name, nameOrPath, StringComparison.OrdinalIgnoreCase)
             || string.Equals(e.Alias, nameOrPath, StringComparison.OrdinalIgnoreCase));
@@ -99,7 +99,7 @@ public sealed class DatasetRegistry
             throw new DataException(nameOrPath, $"unknown data set, and not a folder. Known names: {string.Join(", ", Names)}; " +
                 "or give the path of a folder with one subfolder of images per identity.");
         }
-        if (entry.Name == "synthetic") return LoadSynthetic(options, seed, report, progress);
+        if (entry.Name == "synthetic") return LoadSynthetic(options, synthetic ?? new SyntheticFaceOptions(Seed: seed), report, progress);
         var location = entry.Locate(this)
             ?? throw new DataException(Path.Combine(Root, entry.Layout.Split('/')[0]),
                 $"data set '{entry.Name}' not found under the data root {Root} (expected {entry.Layout}). " +
@@ -116,12 +116,12 @@ public sealed class DatasetRegistry
         };
     }
 
-    /// <summary>The synthetic set at the requested size and channels (defaults of
-    /// <see cref="SyntheticFaceOptions"/> otherwise); MaxImages keeps an evenly spread subset.</summary>
-    static FaceDataset LoadSynthetic(ImageLoadOptions? options, int seed, LoadReport? report, IProgress<ProgressReport>? progress) =>
+    /// <summary>The synthetic set: identities, images per identity and seed from <paramref name="synthetic"/>, size and
+    /// channels from <paramref name="options"/>; MaxImages keeps an evenly spread subset.</summary>
+    static FaceDataset LoadSynthetic(ImageLoadOptions? options, SyntheticFaceOptions synthetic, LoadReport? report, IProgress<ProgressReport>? progress) =>
         LoadSession.Run(options, report, (o, _) =>
         {
-            var generated = SyntheticFaces.Generate(new SyntheticFaceOptions(ImageSize: o.ImageSize ?? 64, Channels: o.Channels, Seed: seed), progress);
+            var generated = SyntheticFaces.Generate(synthetic with { ImageSize = o.ImageSize ?? 64, Channels = o.Channels }, progress);
             var indices = LoadSession.Spread(Enumerable.Range(0, generated.Count).ToArray(), o.MaxImages);
             if (indices.Count == generated.Count) return generated;
             using (generated) return generated.Subset(indices);

@@ -12,8 +12,8 @@ public sealed record DecodedImage(int Channels, int Height, int Width, byte[] Pi
 /// file it came from: (1) decode to RGB (grey sources are replicated), (2) centre crop to a square and
 /// resize to <see cref="ImageLoadOptions.ImageSize"/> (skipped when it is null), (3) keep RGB or reduce
 /// to luminance, (4) interleaved (H, W, C) → channel-major (C, H, W).
-/// Decoding uses SixLabors.ImageSharp 2.1, which reads JPEG, PNG, BMP and the Netpbm formats
-/// (PGM P2/P5, PBM, PPM — checked on the AT&amp;T P5 files).
+/// Decoding uses SixLabors.ImageSharp 2.1 for JPEG, PNG, BMP and PBM, and <see cref="NetpbmFile"/> for
+/// PGM/PPM (ImageSharp misreads binary rasters that start with '#' or whitespace; see there).
 /// </summary>
 public static class ImageTransforms
 {
@@ -39,6 +39,11 @@ public static class ImageTransforms
     /// Throws <see cref="DataException"/> naming the file.</summary>
     public static (int Width, int Height) ReadSize(string path, ImageLoadOptions options)
     {
+        if (IsNetpbm(path))
+        {
+            var (width, height, _) = NetpbmFile.ReadHeader(path, ReadAll(path));
+            return CheckSize(path, width, height, options);
+        }
         using var stream = OpenImage(path);
         return Identify(path, stream, options);
     }
@@ -47,6 +52,7 @@ public static class ImageTransforms
     /// Throws <see cref="DataException"/> naming the file when it is unsupported, corrupt or too large.</summary>
     public static DecodedImage DecodeFile(string path, ImageLoadOptions options)
     {
+        if (IsNetpbm(path)) return DecodeNetpbm(path, options);
         using var stream = OpenImage(path);
         Identify(path, stream, options);
         stream.Position = 0;
@@ -80,6 +86,30 @@ public static class ImageTransforms
     /// half up in integer arithmetic, so a grey pixel (R = G = B = v) gives exactly v.</summary>
     public static byte Luminance(byte r, byte g, byte b) => (byte)((299 * r + 587 * g + 114 * b + 500) / 1000);
 
+    static bool IsNetpbm(string path) => NetpbmFile.Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
+
+    static DecodedImage DecodeNetpbm(string path, ImageLoadOptions options)
+    {
+        var bytes = ReadAll(path);
+        var (width, height, _) = NetpbmFile.ReadHeader(path, bytes);
+        CheckSize(path, width, height, options);
+        var raster = NetpbmFile.Read(path, bytes);
+        var chw = new byte[raster.Pixels.Length];
+        int plane = raster.Width * raster.Height;
+        for (int p = 0; p < plane; p++)
+            for (int c = 0; c < raster.Channels; c++)
+                chw[c * plane + p] = raster.Pixels[p * raster.Channels + c];
+        return TransformChw(chw, raster.Channels, raster.Height, raster.Width, options);
+    }
+
+    static byte[] ReadAll(string path)
+    {
+        using var stream = OpenImage(path);
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
     static FileStream OpenImage(string path)
     {
         if (!IsSupported(path))
@@ -104,10 +134,15 @@ public static class ImageTransforms
         if (info is null)
             throw new DataException(path, "the content is not a recognised image (JPEG, PNG, BMP or Netpbm), whatever its extension says. " +
                 "Replace or delete the file, or load with SkipBad to skip such files.");
-        if (info.Width <= 0 || info.Height <= 0 || (long)info.Width * info.Height > options.MaxImagePixels)
-            throw new DataException(path, $"image of {info.Width}×{info.Height} pixels refused before decoding: the limit is " +
+        return CheckSize(path, info.Width, info.Height, options);
+    }
+
+    static (int Width, int Height) CheckSize(string path, int width, int height, ImageLoadOptions options)
+    {
+        if (width <= 0 || height <= 0 || (long)width * height > options.MaxImagePixels)
+            throw new DataException(path, $"image of {width}×{height} pixels refused before decoding: the limit is " +
                 $"{options.MaxImagePixels:N0} pixels (MaxImagePixels). Shrink the file, remove it, or raise the limit if it is genuine.");
-        return (info.Width, info.Height);
+        return (width, height);
     }
 
     /// <summary>Centre crop + resize (when ImageSize is set), then channel selection and (H, W, C) → (C, H, W).</summary>

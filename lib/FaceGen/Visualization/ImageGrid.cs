@@ -97,6 +97,9 @@ public sealed class ImageGrid
         return nn.functional.pad(grid, new long[] { 0, padding, 0, padding }, value: padValue);
     }
 
+    /// <summary>The same picture with a caption.</summary>
+    public ImageGrid WithCaption(string caption) => new(Png, Width, Height) { Caption = caption };
+
     /// <summary>An existing PNG (e.g. a saved sample grid) for display.</summary>
     public static ImageGrid FromPng(byte[] png)
     {
