@@ -1,3 +1,4 @@
+using SixLabors.ImageSharp;
 using FaceGen.Runtime;
 
 namespace FaceGen.Tests;
@@ -22,5 +23,85 @@ public class CliTests
         var result = CliProcess.Run(new[] { "doctor" }, new Dictionary<string, string> { ["FACEGEN_DEVICE"] = "tpu" });
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("FACEGEN_DEVICE=tpu", result.All);
+    }
+}
+
+public class CliDataTests
+{
+    static Dictionary<string, string> NoCacheEnv(string cache) => new() { ["FACEGEN_CACHE"] = cache };
+
+    [Fact]
+    public void PreviewOfSyntheticFacesWritesAContactSheetOfTheRequestedSize()
+    {
+        var folder = TestPaths.NewTempFolder();
+        var png = Path.Combine(folder, "sheet.png");
+        var result = CliProcess.Run(new[] { "data", "preview", "synthetic", "--identities", "3", "--per-identity", "4", "--size", "32", "--rows", "3", "--columns", "4", "--out", png });
+        Assert.True(result.ExitCode == 0, result.All);
+        Assert.Contains("synthetic: 12 images, 3 classes, 3×32×32", result.Output);
+        using var image = SixLabors.ImageSharp.Image.Load(png);
+        Assert.Equal((4 * 34 + 2, 3 * 34 + 2), (image.Width, image.Height)); // 32 px cells with 2 px borders
+        // Never overwrite: the same --out again is refused.
+        var again = CliProcess.Run(new[] { "data", "preview", "synthetic", "--identities", "3", "--per-identity", "4", "--size", "32", "--out", png });
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("already exists", again.All);
+    }
+
+    [Fact]
+    public void BadInputEndsWithOneLineNamingTheFileOrValue()
+    {
+        var missing = CliProcess.Run(new[] { "data", "preview", "/no/such/folder" });
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("/no/such/folder", missing.All);
+        Assert.DoesNotContain("   at ", missing.All); // no stack trace for bad input
+
+        var root = TestPaths.NewTempFolder();
+        Directory.CreateDirectory(Path.Combine(root, "alice"));
+        var good = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(8, 8);
+        good.SaveAsPng(Path.Combine(root, "alice", "1.png"));
+        good.SaveAsPng(Path.Combine(root, "alice", "2.png"));
+        File.WriteAllText(Path.Combine(root, "alice", "3.png"), "not a png");
+        var cache = TestPaths.NewTempFolder();
+        var corrupt = CliProcess.Run(new[] { "data", "preview", root, "--size", "8", "--out", Path.Combine(root, "a.png") }, NoCacheEnv(cache));
+        Assert.Equal(2, corrupt.ExitCode);
+        Assert.Contains("3.png", corrupt.All);
+        var skipped = CliProcess.Run(new[] { "data", "preview", root, "--size", "8", "--skip-bad", "--out", Path.Combine(root, "b.png") }, NoCacheEnv(cache));
+        Assert.True(skipped.ExitCode == 0, skipped.All);
+        Assert.Contains("1 skipped", skipped.Output);
+
+        var fetch = CliProcess.Run(new[] { "data", "fetch", "imagenet" });
+        Assert.Equal(2, fetch.ExitCode);
+        Assert.Contains("cifar10", fetch.All);
+    }
+
+    [Fact]
+    public void DataListShowsWhatIsFoundUnderTheRoot()
+    {
+        var root = TestPaths.NewTempFolder();
+        Directory.CreateDirectory(Path.Combine(root, "att_faces", "s1"));
+        File.WriteAllBytes(Path.Combine(root, "att_faces", "s1", "1.pgm"), "P5\n1 1\n255\n\0"u8.ToArray());
+        var result = CliProcess.Run(new[] { "data", "list", "--data-root", root });
+        Assert.True(result.ExitCode == 0, result.All);
+        var attLine = result.Output.Split('\n').First(l => l.Contains("att "));
+        Assert.Contains("yes", attLine);
+        Assert.Contains("facegen data fetch lfw", result.Output);
+    }
+
+    [Fact]
+    public void QuickstartRunsDoctorAndWritesContactSheets()
+    {
+        var output = Path.Combine(TestPaths.NewTempFolder(), "qs");
+        var arguments = new List<string> { "quickstart", "--out", output };
+        bool real = Directory.Exists(TestPaths.AttFaces);
+        if (real) arguments.AddRange(new[] { "--data-root", TestPaths.SharedData });
+        var result = CliProcess.Run(arguments, timeoutSeconds: 600);
+        Assert.True(result.ExitCode == 0, result.All);
+        Assert.Contains("doctor: healthy", result.Output);
+        foreach (var sheet in new[] { "synthetic-64px-rgb.png", "synthetic-32px-grey.png", "synthetic-128px-rgb.png" })
+            Assert.True(File.Exists(Path.Combine(output, sheet)), sheet);
+        if (real)
+        {
+            Assert.True(File.Exists(Path.Combine(output, "att-64px.png")));
+            Assert.True(File.Exists(Path.Combine(output, "utkface-64px.png")));
+        }
     }
 }
