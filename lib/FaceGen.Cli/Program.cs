@@ -18,6 +18,16 @@ app.Configure(config =>
     });
     config.AddCommand<QuickstartCommand>("quickstart").WithDescription("doctor, then contact sheets of the synthetic faces and of the real sets found under --data-root.");
     config.AddCommand<DoctorCommand>("doctor").WithDescription("Check the platform, the TorchSharp native backend, the device and a tiny computation.");
+    config.AddBranch("train", train =>
+    {
+        train.SetDescription("Train a model; results go to a new run folder.");
+        train.AddCommand<TrainGanCommand>("gan").WithDescription("Train a GAN (DCGAN, loss family, conditional, EMA, penalties).");
+    });
+    config.AddBranch("sample", sample =>
+    {
+        sample.SetDescription("Draw samples from a trained model.");
+        sample.AddCommand<SampleGanCommand>("gan").WithDescription("A grid of samples from a GAN run or checkpoint.");
+    });
     config.AddBranch("data", data =>
     {
         data.SetDescription("List, preview and fetch data sets.");

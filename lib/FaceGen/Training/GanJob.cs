@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FaceGen.Data;
+using FaceGen.Metrics;
+using FaceGen.Models;
+using FaceGen.Runtime;
+using FaceGen.Visualization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FaceGen.Training;
+
+/// <summary>Everything that defines a GAN training run (saved as <c>config.json</c> in its folder).</summary>
+public sealed record GanJobOptions
+{
+    public string Dataset { get; init; } = "synthetic";
+    public string? DataRoot { get; init; }
+    /// <summary>dcgan, or tutorial (the source's Keras networks — they cannot train on images, see <see cref="TutorialKerasGenerator"/>).</summary>
+    public string Arch { get; init; } = "dcgan";
+    public GanLoss Loss { get; init; } = GanLoss.NonSaturating;
+    public bool Conditional { get; init; }
+    public int ImageSize { get; init; } = 64;
+    public int Channels { get; init; } = 3;
+    public int Steps { get; init; } = 2000;
+    public int Batch { get; init; } = 64;
+    public int Seed { get; init; }
+    public int Width { get; init; } = 64;
+    public int Latent { get; init; } = 100;
+    /// <summary>Null: batch norm, or none for WGAN-GP (its penalty needs per-sample gradients).</summary>
+    public DiscriminatorNorm? Norm { get; init; }
+    /// <summary>Null: the loss's default (5 for WGAN-GP, else 1).</summary>
+    public int? CriticSteps { get; init; }
+    public double EmaDecay { get; init; }
+    public double R1Gamma { get; init; }
+    public bool Flip { get; init; } = true;
+    public int Identities { get; init; } = 64;
+    public int PerIdentity { get; init; } = 16;
+    public int? MaxImages { get; init; }
+    public bool SkipBad { get; init; }
+    public int SampleEvery { get; init; } = 250;
+    public int EvaluateEvery { get; init; } = 250;
+    public int CheckpointEvery { get; init; } = 500;
+    public string? Device { get; init; }
+
+    public DiscriminatorNorm EffectiveNorm => Norm ?? (Loss == GanLoss.WganGp ? DiscriminatorNorm.None : DiscriminatorNorm.Batch);
+}
+
+/// <summary>What a finished run measured (also written as <c>metrics.json</c>).</summary>
+public sealed record GanJobResult(string Folder, long Steps, double Seconds, double StepsPerSecond, long GeneratorParameters,
+    long DiscriminatorParameters, IReadOnlyDictionary<string, double> LastStep, double? BestFrechetDistance, long? BestStep);
+
+/// <summary>
+/// A complete GAN run, shared by <c>facegen train gan</c> and the notebooks: load the data, build the
+/// models, train with the <see cref="Trainer"/>, and write into a new folder: <c>config.json</c>,
+/// <c>history.csv</c>, <c>metrics.json</c>, <c>samples_&lt;step&gt;.png</c>, <c>checkpoints/final</c> and
+/// <c>checkpoints/best</c> (lowest pixel-space Fréchet distance, <see cref="FrechetDistance"/>; GANs often
+/// end worse than their best step), and <c>report.html</c>.
+/// </summary>
+public static class GanJob
+{
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
+    const int EvaluationSamples = 512;
+
+    public static GanJobResult Run(GanJobOptions options, string folder, IProgress<ProgressReport>? progress = null, params ITrainingCallback[] callbacks)
+    {
+        if (options.Arch == "tutorial")
+            throw new ArgumentException("--arch tutorial: the tutorial's Keras generator never upsamples — it outputs 3×4×4 images, so it " +
+                "cannot be trained against 32×32 or 64×64 faces (erratum shown in notebooks/02). Use --arch dcgan.");
+        if (options.Arch != "dcgan") throw new ArgumentException($"--arch {options.Arch}: expected dcgan or tutorial.");
+        var device = Devices.Resolve(options.Device);
+        Seeding.Seed(options.Seed);
+        AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(options, Json));
+
+        using var data = new DatasetRegistry(options.DataRoot).Load(options.Dataset,
+            new ImageLoadOptions(options.ImageSize, options.Channels, options.SkipBad, options.MaxImages), seed: options.Seed, progress: progress,
+            synthetic: new SyntheticFaceOptions(options.Identities, options.PerIdentity, options.ImageSize, options.Channels, options.Seed));
+        if (data.Count < options.Batch)
+            throw new ArgumentException($"--batch {options.Batch} is larger than the data set '{data.Name}' ({data.Count} images).");
+        int classes = options.Conditional ? data.ClassCount : 0;
+        AtomicFile.WriteAllText(Path.Combine(folder, "model.json"), JsonSerializer.Serialize(new ModelShape(classes, data.ClassNames.ToArray()), Json));
+
+        var trainingOptions = GanTrainingOptions.For(options.Loss) with
+        {
+            CriticSteps = options.CriticSteps ?? GanTrainingOptions.For(options.Loss).CriticSteps,
+            EmaDecay = options.EmaDecay, R1Gamma = options.R1Gamma, Seed = options.Seed,
+        };
+        using var gan = new GanTrainable(() => CreateGenerator(options, classes), () => CreateDiscriminator(options, classes), trainingOptions, device);
+        using var batches = new DatasetBatches(data, new BatchOptions(options.Batch, Seed: options.Seed, DropLast: true,
+            RandomHorizontalFlip: options.Flip, Range: PixelRange.Signed, Device: device));
+        using var realFeatures = RealFeatures(data);
+        using var evaluationNoise = gan.Generator.SampleLatent(EvaluationSamples, new Generator((ulong)options.Seed + 777));
+        using var evaluationLabels = classes > 0 ? arange(EvaluationSamples, dtype: ScalarType.Int64).remainder(classes).to(device) : null;
+
+        double PixelFd()
+        {
+            var g = gan.EmaGenerator ?? gan.Generator;
+            using var scope = NewDisposeScope();
+            return FrechetDistance.Between(FrechetDistance.PixelFeatures(g.forward(evaluationNoise, evaluationLabels).cpu()), realFeatures);
+        }
+
+        var trainer = new Trainer(gan, batches,
+            new TrainerOptions(options.Steps, options.SampleEvery, options.CheckpointEvery, options.EvaluateEvery,
+                new Evaluation("fd_pixels8", PixelFd), folder),
+            callbacks.Append(new ProgressCallback("train gan", progress)).ToArray());
+        var clock = Stopwatch.StartNew();
+        var history = trainer.Run();
+        double seconds = clock.Elapsed.TotalSeconds;
+        trainer.SaveCheckpoint(Path.Combine(folder, "checkpoints", "final"));
+
+        var (fdSteps, fdValues) = history.Series("eval_fd_pixels8");
+        int best = fdValues.Length == 0 ? -1 : Array.IndexOf(fdValues, fdValues.Min());
+        var result = new GanJobResult(folder, trainer.StepsDone, seconds, trainer.StepsDone / seconds,
+            GanArchitecture.ParameterCount(gan.Generator), GanArchitecture.ParameterCount(gan.Discriminator),
+            history.Records[^1].Metrics, best < 0 ? null : fdValues[best], best < 0 ? null : fdSteps[best]);
+        AtomicFile.WriteAllText(Path.Combine(folder, "metrics.json"), JsonSerializer.Serialize(result, Json));
+        RunReport.Write(folder, $"GAN on {data.Name}: {options.Arch}, {options.Loss}, {options.ImageSize} px", Settings(options, data, result), history);
+        return result;
+    }
+
+    static IReadOnlyDictionary<string, string> Settings(GanJobOptions o, FaceDataset data, GanJobResult r) => new Dictionary<string, string>
+    {
+        ["data"] = $"{data.Name}: {data.Count} images, {data.ClassCount} classes, {data.Channels}×{data.Height}×{data.Width}",
+        ["model"] = $"{o.Arch}, width {o.Width}, latent {o.Latent}, D norm {o.EffectiveNorm}{(o.Conditional ? ", conditional" : "")}; " +
+                    $"G {r.GeneratorParameters:N0} / D {r.DiscriminatorParameters:N0} parameters",
+        ["training"] = $"{o.Loss}, {r.Steps} steps of batch {o.Batch}, seed {o.Seed}, EMA {o.EmaDecay}, R1 γ {o.R1Gamma}",
+        ["time"] = $"{r.Seconds:F1} s ({r.StepsPerSecond:F2} steps/s)",
+        ["best fd_pixels8"] = r.BestFrechetDistance is null ? "—" : $"{r.BestFrechetDistance:F4} at step {r.BestStep}",
+    };
+
+    static Tensor RealFeatures(FaceDataset data)
+    {
+        using var scope = NewDisposeScope();
+        var count = Math.Min(EvaluationSamples, data.Count);
+        var index = linspace(0, data.Count - 1, count).round().to_type(ScalarType.Int64);
+        return FrechetDistance.PixelFeatures(FaceDataset.ToSignedRange(data.Images.index_select(0, index))).MoveToOuterDisposeScope();
+    }
+
+    public static GanGenerator CreateGenerator(GanJobOptions o, int classes) =>
+        new DcganGenerator(o.ImageSize, o.Channels, o.Latent, o.Width, classes);
+
+    public static GanDiscriminator CreateDiscriminator(GanJobOptions o, int classes) =>
+        new DcganDiscriminator(o.ImageSize, o.Channels, o.Width, o.EffectiveNorm, classes);
+
+    /// <summary>The generator of a run (its EMA copy when there is one) from a run folder (its best checkpoint)
+    /// or one of its checkpoint folders, in eval mode, with the run's options.</summary>
+    public static (GanGenerator Generator, GanJobOptions Options) LoadGenerator(string runOrCheckpoint, Device? device = null)
+    {
+        TorchRuntime.EnsureInitialized();
+        var checkpoint = File.Exists(Path.Combine(runOrCheckpoint, "trainer.json")) ? runOrCheckpoint
+            : Directory.Exists(Path.Combine(runOrCheckpoint, "checkpoints", "best")) ? Path.Combine(runOrCheckpoint, "checkpoints", "best")
+            : Path.Combine(runOrCheckpoint, "checkpoints", "final");
+        var run = File.Exists(Path.Combine(runOrCheckpoint, "config.json")) ? runOrCheckpoint : Path.GetFullPath(Path.Combine(checkpoint, "..", ".."));
+        var configPath = Path.Combine(run, "config.json");
+        if (!File.Exists(configPath) || !File.Exists(Path.Combine(run, "model.json")) || !File.Exists(Path.Combine(checkpoint, "trainer.json")))
+            throw new DataException(runOrCheckpoint, "not a GAN run or checkpoint folder (expected config.json, model.json and checkpoints/…/trainer.json).");
+        var options = JsonSerializer.Deserialize<GanJobOptions>(File.ReadAllText(configPath), Json)
+                      ?? throw new DataException(configPath, "empty configuration.");
+        var ema = Path.Combine(checkpoint, "generator_ema.module");
+        var weights = File.Exists(ema) ? ema : Path.Combine(checkpoint, "generator.module");
+        var model = JsonSerializer.Deserialize<ModelShape>(File.ReadAllText(Path.Combine(run, "model.json")), Json)
+                    ?? throw new DataException(Path.Combine(run, "model.json"), "empty model description.");
+        var generator = CreateGenerator(options, model.Classes);
+        generator.load(weights);
+        generator.to(device ?? CPU);
+        generator.eval();
+        return (generator, options);
+    }
+
+    /// <summary>What the data decided about the model: the number of classes a conditional generator takes, and their names.</summary>
+    sealed record ModelShape(int Classes, string[] ClassNames);
+
+    sealed class ProgressCallback(string task, IProgress<ProgressReport>? progress) : ITrainingCallback
+    {
+        public void OnStep(StepRecord record, long totalSteps) => progress?.Report(new(task, record.Step, totalSteps, "steps"));
+    }
+}
