@@ -22,11 +22,17 @@ app.Configure(config =>
     {
         train.SetDescription("Train a model; results go to a new run folder.");
         train.AddCommand<TrainGanCommand>("gan").WithDescription("Train a GAN (DCGAN, loss family, conditional, EMA, penalties).");
+        train.AddCommand<TrainVaeCommand>("vae").WithDescription("Train a VAE (MLP or conv, Bernoulli/Gaussian/Laplace, β and warm-up, conditional).");
     });
     config.AddBranch("sample", sample =>
     {
         sample.SetDescription("Draw samples from a trained model.");
         sample.AddCommand<SampleGanCommand>("gan").WithDescription("A grid of samples from a GAN run or checkpoint.");
+    });
+    config.AddBranch("eval", evaluate =>
+    {
+        evaluate.SetDescription("Evaluate a trained model.");
+        evaluate.AddCommand<EvalVaeCommand>("vae").WithDescription("ELBO, IWAE bound and log p(x) estimate (nats, bits/dim) on a test split.");
     });
     config.AddBranch("data", data =>
     {

@@ -25,8 +25,8 @@ public class DatasetSettings : CommonSettings
     [CommandOption("--size <PIXELS>"), Description("Square image size after centre crop and resize"), DefaultValue(64)]
     public int Size { get; init; }
 
-    [CommandOption("--channels <1|3>"), Description("1 = grey (luminance), 3 = RGB"), DefaultValue(3)]
-    public int Channels { get; init; }
+    [CommandOption("--channels <1|3>"), Description("1 = grey (luminance), 3 = RGB (default: 3; 1 for the MLP VAE)")]
+    public int? Channels { get; init; }
 
     [CommandOption("--identities <N>"), Description("synthetic only: number of identities"), DefaultValue(64)]
     public int Identities { get; init; }

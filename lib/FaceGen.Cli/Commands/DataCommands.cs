@@ -15,9 +15,9 @@ public static class DatasetLoading
     public static FaceDataset Load(string nameOrPath, DatasetSettings s)
     {
         var registry = new DatasetRegistry(s.DataRoot);
-        var options = new ImageLoadOptions(ImageSize: s.Size, Channels: s.Channels, SkipBad: s.SkipBad, MaxImages: s.MaxImages);
+        var options = new ImageLoadOptions(ImageSize: s.Size, Channels: s.Channels ?? 3, SkipBad: s.SkipBad, MaxImages: s.MaxImages);
         var report = new LoadReport();
-        var synthetic = new SyntheticFaceOptions(s.Identities, s.PerIdentity, s.Size, s.Channels, s.Seed);
+        var synthetic = new SyntheticFaceOptions(s.Identities, s.PerIdentity, s.Size, s.Channels ?? 3, s.Seed);
         var data = ConsoleProgress.Run(progress => registry.Load(nameOrPath, options, seed: s.Seed, report: report, progress: progress, synthetic: synthetic));
         AnsiConsole.MarkupLine(Markup.Escape(
             $"{data.Name}: {data.Count} images, {data.ClassCount} classes, {data.Channels}×{data.Height}×{data.Width}, " +

@@ -74,7 +74,7 @@ public sealed class TrainGanCommand : Command<TrainGanCommand.Settings>
         var options = new GanJobOptions
         {
             Dataset = s.Dataset, DataRoot = s.DataRoot, Arch = s.Arch, Loss = ParseLoss(s.Loss), Conditional = s.Conditional,
-            ImageSize = s.ImageSize ?? s.Size, Channels = s.Channels, Steps = s.Steps, Batch = s.Batch, Seed = s.Seed,
+            ImageSize = s.ImageSize ?? s.Size, Channels = s.Channels ?? 3, Steps = s.Steps, Batch = s.Batch, Seed = s.Seed,
             Width = s.Width, Latent = s.Latent, Norm = s.DNorm is null ? null : ParseNorm(s.DNorm), CriticSteps = s.CriticSteps,
             EmaDecay = s.Ema, R1Gamma = s.R1, Flip = !s.NoFlip, Identities = s.Identities, PerIdentity = s.PerIdentity,
             MaxImages = s.MaxImages, SkipBad = s.SkipBad, SampleEvery = s.SampleEvery, EvaluateEvery = s.EvalEvery,

@@ -33,7 +33,7 @@ public static class SpectralNorm
         return weight / sigma;
     }
 
-    /// <summary>A random unit vector of length <paramref name="rows"/> on the weight's device.</summary>
+    /// <summary>A random unit vector with one entry per output row of <paramref name="weight"/>, on its device.</summary>
     internal static Tensor InitialU(Tensor weight) =>
         functional.normalize(randn(weight.shape[0], device: weight.device, dtype: weight.dtype), dim: 0);
 }

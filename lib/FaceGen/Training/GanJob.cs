@@ -59,7 +59,6 @@ public sealed record GanJobResult(string Folder, long Steps, double Seconds, dou
 /// </summary>
 public static class GanJob
 {
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
     const int EvaluationSamples = 512;
 
     public static GanJobResult Run(GanJobOptions options, string folder, IProgress<ProgressReport>? progress = null, params ITrainingCallback[] callbacks)
@@ -70,15 +69,14 @@ public static class GanJob
         if (options.Arch != "dcgan") throw new ArgumentException($"--arch {options.Arch}: expected dcgan or tutorial.");
         var device = Devices.Resolve(options.Device);
         Seeding.Seed(options.Seed);
-        AtomicFile.WriteAllText(Path.Combine(folder, "config.json"), JsonSerializer.Serialize(options, Json));
+        JobSupport.WriteJson(folder, "config.json", options);
 
-        using var data = new DatasetRegistry(options.DataRoot).Load(options.Dataset,
-            new ImageLoadOptions(options.ImageSize, options.Channels, options.SkipBad, options.MaxImages), seed: options.Seed, progress: progress,
-            synthetic: new SyntheticFaceOptions(options.Identities, options.PerIdentity, options.ImageSize, options.Channels, options.Seed));
+        using var data = JobSupport.Load(options.Dataset, options.DataRoot, options.ImageSize, options.Channels, options.SkipBad,
+            options.MaxImages, options.Identities, options.PerIdentity, options.Seed, DatasetPart.Train, progress);
         if (data.Count < options.Batch)
             throw new ArgumentException($"--batch {options.Batch} is larger than the data set '{data.Name}' ({data.Count} images).");
         int classes = options.Conditional ? data.ClassCount : 0;
-        AtomicFile.WriteAllText(Path.Combine(folder, "model.json"), JsonSerializer.Serialize(new ModelShape(classes, data.ClassNames.ToArray()), Json));
+        JobSupport.WriteJson(folder, "model.json", new JobSupport.ModelShape(classes, data.ClassNames.ToArray()));
 
         var trainingOptions = GanTrainingOptions.For(options.Loss) with
         {
@@ -102,7 +100,7 @@ public static class GanJob
         var trainer = new Trainer(gan, batches,
             new TrainerOptions(options.Steps, options.SampleEvery, options.CheckpointEvery, options.EvaluateEvery,
                 new Evaluation("fd_pixels8", PixelFd), folder),
-            callbacks.Append(new ProgressCallback("train gan", progress)).ToArray());
+            callbacks.Append(new JobSupport.ProgressCallback("train gan", progress)).ToArray());
         var clock = Stopwatch.StartNew();
         var history = trainer.Run();
         double seconds = clock.Elapsed.TotalSeconds;
@@ -113,7 +111,7 @@ public static class GanJob
         var result = new GanJobResult(folder, trainer.StepsDone, seconds, trainer.StepsDone / seconds,
             GanArchitecture.ParameterCount(gan.Generator), GanArchitecture.ParameterCount(gan.Discriminator),
             history.Records[^1].Metrics, best < 0 ? null : fdValues[best], best < 0 ? null : fdSteps[best]);
-        AtomicFile.WriteAllText(Path.Combine(folder, "metrics.json"), JsonSerializer.Serialize(result, Json));
+        JobSupport.WriteJson(folder, "metrics.json", result);
         RunReport.Write(folder, $"GAN on {data.Name}: {options.Arch}, {options.Loss}, {options.ImageSize} px", Settings(options, data, result), history);
         return result;
     }
@@ -154,12 +152,10 @@ public static class GanJob
         var configPath = Path.Combine(run, "config.json");
         if (!File.Exists(configPath) || !File.Exists(Path.Combine(run, "model.json")) || !File.Exists(Path.Combine(checkpoint, "trainer.json")))
             throw new DataException(runOrCheckpoint, "not a GAN run or checkpoint folder (expected config.json, model.json and checkpoints/…/trainer.json).");
-        var options = JsonSerializer.Deserialize<GanJobOptions>(File.ReadAllText(configPath), Json)
-                      ?? throw new DataException(configPath, "empty configuration.");
+        var options = JobSupport.ReadJson<GanJobOptions>(configPath);
         var ema = Path.Combine(checkpoint, "generator_ema.module");
         var weights = File.Exists(ema) ? ema : Path.Combine(checkpoint, "generator.module");
-        var model = JsonSerializer.Deserialize<ModelShape>(File.ReadAllText(Path.Combine(run, "model.json")), Json)
-                    ?? throw new DataException(Path.Combine(run, "model.json"), "empty model description.");
+        var model = JobSupport.ReadJson<JobSupport.ModelShape>(Path.Combine(run, "model.json"));
         var generator = CreateGenerator(options, model.Classes);
         generator.load(weights);
         generator.to(device ?? CPU);
@@ -167,11 +163,4 @@ public static class GanJob
         return (generator, options);
     }
 
-    /// <summary>What the data decided about the model: the number of classes a conditional generator takes, and their names.</summary>
-    sealed record ModelShape(int Classes, string[] ClassNames);
-
-    sealed class ProgressCallback(string task, IProgress<ProgressReport>? progress) : ITrainingCallback
-    {
-        public void OnStep(StepRecord record, long totalSteps) => progress?.Report(new(task, record.Step, totalSteps, "steps"));
-    }
 }

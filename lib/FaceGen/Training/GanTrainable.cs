@@ -96,7 +96,7 @@ public sealed class GanTrainable : ITrainable, IDisposable
     public IReadOnlyDictionary<string, OptimizerHelper> Optimizers =>
         new Dictionary<string, OptimizerHelper> { ["generator"] = optimizerG, ["discriminator"] = optimizerD };
 
-    public IReadOnlyDictionary<string, double> Step(IBatchSource data)
+    public IReadOnlyDictionary<string, double> Step(IBatchSource data, long step)
     {
         Tensor lossD = null!, realOut = null!, fakeOut = null!, penalty = zeros(1);
         double gradNormD = 0;

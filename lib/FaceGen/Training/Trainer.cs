@@ -16,9 +16,10 @@ public interface ITrainable
     IReadOnlyDictionary<string, nn.Module> Modules { get; }
     /// <summary>Named optimisers; their state (e.g. Adam's moments) is saved in checkpoints.</summary>
     IReadOnlyDictionary<string, TorchSharp.Modules.OptimizerHelper> Optimizers { get; }
-    /// <summary>One training step (for a GAN: the critic steps and one generator step), drawing the
-    /// batches it needs from <paramref name="data"/>; returns the scalars to record.</summary>
-    IReadOnlyDictionary<string, double> Step(IBatchSource data);
+    /// <summary>Training step number <paramref name="step"/> (1, 2, …; for a GAN: the critic steps and one
+    /// generator step), drawing the batches it needs from <paramref name="data"/>; returns the scalars to record.
+    /// Schedules (e.g. a KL warm-up) depend on <paramref name="step"/> only, so resumed runs repeat them exactly.</summary>
+    IReadOnlyDictionary<string, double> Step(IBatchSource data, long step);
     /// <summary>Images showing the model now (fixed-noise samples, reconstructions), or null.</summary>
     ImageGrid? Snapshot();
 }
@@ -83,7 +84,7 @@ public sealed class Trainer
         {
             long start = Stopwatch.GetTimestamp();
             IReadOnlyDictionary<string, double> metrics;
-            using (NewDisposeScope()) metrics = model.Step(data);
+            using (NewDisposeScope()) metrics = model.Step(data, StepsDone + 1);
             StepsDone++;
             var record = new StepRecord(StepsDone, metrics, Stopwatch.GetElapsedTime(start).TotalSeconds);
             History.Add(record);

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FaceGen.Data;
+using FaceGen.Runtime;
+
+namespace FaceGen.Training;
+
+/// <summary>What the GAN and VAE jobs share: JSON settings, loading the data set, progress reporting.</summary>
+internal static class JobSupport
+{
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
+
+    public static void WriteJson<T>(string folder, string file, T value) =>
+        AtomicFile.WriteAllText(Path.Combine(folder, file), JsonSerializer.Serialize(value, Json));
+
+    public static T ReadJson<T>(string path) =>
+        (File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json) : default)
+        ?? throw new DataException(path, "missing or empty; is this a run folder written by facegen train?");
+
+    /// <summary>The data set by name or folder; synthetic faces with the given identities × images.</summary>
+    public static FaceDataset Load(string dataset, string? dataRoot, int imageSize, int channels, bool skipBad, int? maxImages,
+        int identities, int perIdentity, int seed, DatasetPart part, IProgress<ProgressReport>? progress) =>
+        new DatasetRegistry(dataRoot).Load(dataset, new ImageLoadOptions(imageSize, channels, skipBad, maxImages), part, seed,
+            progress: progress, synthetic: new SyntheticFaceOptions(identities, perIdentity, imageSize, channels, seed));
+
+    /// <summary>What the data decided about a model (model.json): the classes a conditional model takes, and their names.</summary>
+    public sealed record ModelShape(int Classes, string[] ClassNames);
+
+    /// <summary>Forwards each step to a progress bar.</summary>
+    public sealed class ProgressCallback(string task, IProgress<ProgressReport>? progress) : ITrainingCallback
+    {
+        public void OnStep(StepRecord record, long totalSteps) => progress?.Report(new(task, record.Step, totalSteps, "steps"));
+    }
+}
