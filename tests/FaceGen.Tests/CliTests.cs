@@ -105,3 +105,36 @@ public class CliDataTests
         }
     }
 }
+
+public class CliTrainingTests
+{
+    [Fact]
+    public void TrainSampleAndEvaluateFromTheCommandLine()
+    {
+        var root = TestPaths.NewTempFolder();
+        var gan = Path.Combine(root, "gan");
+        var trained = CliProcess.Run(new[] { "train", "gan", "--image-size", "32", "--width", "8", "--latent", "16", "--identities", "4",
+            "--per-identity", "8", "--batch", "16", "--steps", "6", "--sample-every", "3", "--eval-every", "3", "--loss", "hinge", "--d-norm", "spectral", "--out", gan });
+        Assert.True(trained.ExitCode == 0, trained.All);
+        Assert.Contains("6 steps in", trained.Output);
+        Assert.True(File.Exists(Path.Combine(gan, "report.html")));
+
+        var png = Path.Combine(root, "samples.png");
+        var sampled = CliProcess.Run(new[] { "sample", "gan", "--checkpoint", gan, "-n", "9", "--out", png });
+        Assert.True(sampled.ExitCode == 0, sampled.All);
+        using (var image = SixLabors.ImageSharp.Image.Load(png)) Assert.Equal(3 * 34 + 2, image.Width);
+
+        var vae = Path.Combine(root, "vae");
+        var vaeRun = CliProcess.Run(new[] { "train", "vae", "--image-size", "32", "--channels", "1", "--width", "8", "--latent", "4",
+            "--identities", "4", "--per-identity", "10", "--batch", "8", "--steps", "6", "--sample-every", "3", "--out", vae });
+        Assert.True(vaeRun.ExitCode == 0, vaeRun.All);
+        var evaluated = CliProcess.Run(new[] { "eval", "vae", "--checkpoint", vae, "--importance-samples", "5" });
+        Assert.True(evaluated.ExitCode == 0, evaluated.All);
+        Assert.Contains("IWAE bound, K = 5", evaluated.Output);
+        Assert.Contains("bits per dimension", evaluated.Output);
+
+        var badLoss = CliProcess.Run(new[] { "train", "gan", "--loss", "wasserstein", "--steps", "1", "--out", Path.Combine(root, "bad") });
+        Assert.Equal(2, badLoss.ExitCode);
+        Assert.Contains("--loss wasserstein", badLoss.All);
+    }
+}

@@ -79,6 +79,12 @@ public class GanModelTests
         Assert.Empty(spectral.modules().OfType<BatchNorm2d>());
         Assert.Equal(4, spectral.modules().OfType<SpectralConv2d>().Count()); // 3 downsampling convs + head
         Assert.Equal(new long[] { 2 }, spectral.forward(randn(2, 3, 32, 32)).shape);
+        // Two training-mode passes (real, then fake) before one backward: the in-place update of the
+        // power-iteration vector must not invalidate the first pass's graph.
+        spectral.train();
+        var loss = spectral.forward(randn(2, 3, 32, 32)).mean() - spectral.forward(randn(2, 3, 32, 32)).mean();
+        loss.backward();
+        Assert.All(spectral.parameters(), p => Assert.NotNull(p.grad));
     }
 
     [Fact]

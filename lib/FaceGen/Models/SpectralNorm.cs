@@ -27,9 +27,11 @@ public static class SpectralNorm
                 u.copy_(functional.normalize(matrix.mv(v), dim: 0, eps: 1e-12));
             }
         }
-        // σ = uᵀWv with u, v treated as constants: the gradient flows through W only.
-        var vFinal = functional.normalize(matrix.t().mv(u), dim: 0, eps: 1e-12).detach();
-        var sigma = u.dot(matrix.mv(vFinal));
+        // σ = uᵀWv with u, v treated as constants: the gradient flows through W only. A copy of u goes into
+        // the graph, because the next forward pass (D sees real, then fake images) updates u in place.
+        var uNow = u.detach().clone();
+        var vNow = functional.normalize(matrix.t().mv(uNow), dim: 0, eps: 1e-12).detach();
+        var sigma = uNow.dot(matrix.mv(vNow));
         return weight / sigma;
     }
 
