@@ -145,14 +145,8 @@ public static class GanJob
     public static (GanGenerator Generator, GanJobOptions Options) LoadGenerator(string runOrCheckpoint, Device? device = null)
     {
         TorchRuntime.EnsureInitialized();
-        var checkpoint = File.Exists(Path.Combine(runOrCheckpoint, "trainer.json")) ? runOrCheckpoint
-            : Directory.Exists(Path.Combine(runOrCheckpoint, "checkpoints", "best")) ? Path.Combine(runOrCheckpoint, "checkpoints", "best")
-            : Path.Combine(runOrCheckpoint, "checkpoints", "final");
-        var run = File.Exists(Path.Combine(runOrCheckpoint, "config.json")) ? runOrCheckpoint : Path.GetFullPath(Path.Combine(checkpoint, "..", ".."));
-        var configPath = Path.Combine(run, "config.json");
-        if (!File.Exists(configPath) || !File.Exists(Path.Combine(run, "model.json")) || !File.Exists(Path.Combine(checkpoint, "trainer.json")))
-            throw new DataException(runOrCheckpoint, "not a GAN run or checkpoint folder (expected config.json, model.json and checkpoints/…/trainer.json).");
-        var options = JobSupport.ReadJson<GanJobOptions>(configPath);
+        var (run, checkpoint) = JobSupport.ResolveRun(runOrCheckpoint);
+        var options = JobSupport.ReadJson<GanJobOptions>(Path.Combine(run, "config.json"));
         var ema = Path.Combine(checkpoint, "generator_ema.module");
         var weights = File.Exists(ema) ? ema : Path.Combine(checkpoint, "generator.module");
         var model = JobSupport.ReadJson<JobSupport.ModelShape>(Path.Combine(run, "model.json"));

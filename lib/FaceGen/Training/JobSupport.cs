@@ -23,6 +23,19 @@ internal static class JobSupport
         new DatasetRegistry(dataRoot).Load(dataset, new ImageLoadOptions(imageSize, channels, skipBad, maxImages), part, seed,
             progress: progress, synthetic: new SyntheticFaceOptions(identities, perIdentity, imageSize, channels, seed));
 
+    /// <summary>The run folder and the checkpoint to use, given either: a checkpoint folder (has trainer.json),
+    /// or a run folder (its best checkpoint, else its final one).</summary>
+    public static (string Run, string Checkpoint) ResolveRun(string runOrCheckpoint)
+    {
+        var checkpoint = File.Exists(Path.Combine(runOrCheckpoint, "trainer.json")) ? runOrCheckpoint
+            : Directory.Exists(Path.Combine(runOrCheckpoint, "checkpoints", "best")) ? Path.Combine(runOrCheckpoint, "checkpoints", "best")
+            : Path.Combine(runOrCheckpoint, "checkpoints", "final");
+        var run = File.Exists(Path.Combine(runOrCheckpoint, "config.json")) ? runOrCheckpoint : Path.GetFullPath(Path.Combine(checkpoint, "..", ".."));
+        if (!File.Exists(Path.Combine(run, "config.json")) || !File.Exists(Path.Combine(run, "model.json")) || !File.Exists(Path.Combine(checkpoint, "trainer.json")))
+            throw new DataException(runOrCheckpoint, "not a run or checkpoint folder written by facegen train (expected config.json, model.json and checkpoints/…/trainer.json).");
+        return (run, checkpoint);
+    }
+
     /// <summary>What the data decided about a model (model.json): the classes a conditional model takes, and their names.</summary>
     public sealed record ModelShape(int Classes, string[] ClassNames);
 

@@ -171,10 +171,7 @@ public static class VaeJob
     public static (Vae Model, VaeJobOptions Options) Load(string runOrCheckpoint, Device? device = null)
     {
         TorchRuntime.EnsureInitialized();
-        var checkpoint = File.Exists(Path.Combine(runOrCheckpoint, "trainer.json")) ? runOrCheckpoint
-            : Directory.Exists(Path.Combine(runOrCheckpoint, "checkpoints", "best")) ? Path.Combine(runOrCheckpoint, "checkpoints", "best")
-            : Path.Combine(runOrCheckpoint, "checkpoints", "final");
-        var run = File.Exists(Path.Combine(runOrCheckpoint, "config.json")) ? runOrCheckpoint : Path.GetFullPath(Path.Combine(checkpoint, "..", ".."));
+        var (run, checkpoint) = JobSupport.ResolveRun(runOrCheckpoint);
         var options = JobSupport.ReadJson<VaeJobOptions>(Path.Combine(run, "config.json"));
         var shape = JobSupport.ReadJson<JobSupport.ModelShape>(Path.Combine(run, "model.json"));
         var weights = Path.Combine(checkpoint, "vae.module");
