@@ -20,7 +20,7 @@ public class VaeJobTests
     {
         var folder = TestPaths.NewTempFolder();
         var result = VaeJob.Run(Small(120), folder);
-        foreach (var file in new[] { "config.json", "model.json", "history.csv", "metrics.json", "report.html", "samples_000040.png" })
+        foreach (var file in new[] { "config.json", "model.json", "history.csv", "metrics.json", "report.html", "samples_000040.png", "interpolation.png", "traversal.png" })
             Assert.True(File.Exists(Path.Combine(folder, file)), file);
         var history = TrainingHistory.FromCsv(File.ReadAllText(Path.Combine(folder, "history.csv")));
         var (_, elbos) = history.Series("eval_test_elbo");

@@ -13,7 +13,7 @@ namespace FaceGen.Training;
 public static class RunReport
 {
     public static string Html(string title, IReadOnlyDictionary<string, string> settings, TrainingHistory history,
-        IEnumerable<(long Step, ImageGrid Grid)> samples)
+        IEnumerable<(long Step, ImageGrid Grid)> samples, IEnumerable<(string Name, ImageGrid Grid)>? pictures = null)
     {
         var before = new StringBuilder($"<h1>{WebUtility.HtmlEncode(title)}</h1>\n<table>");
         foreach (var (key, value) in settings)
@@ -29,16 +29,22 @@ public static class RunReport
         var after = new StringBuilder("<h2>Samples</h2>\n");
         foreach (var (step, grid) in samples)
             after.Append($"<h3>step {step}</h3>{grid.ToHtml(zoom: 2)}\n");
+        foreach (var (name, grid) in pictures ?? [])
+            after.Append($"<h2>{WebUtility.HtmlEncode(name)}</h2>{grid.ToHtml(zoom: 2)}\n");
         return Charts.PageHtml(title, before.ToString(), ChartsOf(history), after.ToString());
     }
 
-    /// <summary>Writes <c>report.html</c> into <paramref name="folder"/> from its <c>samples_*.png</c> files.</summary>
+    /// <summary>Writes <c>report.html</c> into <paramref name="folder"/> from its <c>samples_*.png</c> files,
+    /// followed by any other PNG there (interpolations, traversals).</summary>
     public static string Write(string folder, string title, IReadOnlyDictionary<string, string> settings, TrainingHistory history)
     {
-        var samples = Directory.GetFiles(folder, "samples_*.png").Order(StringComparer.Ordinal)
+        var pngs = Directory.GetFiles(folder, "*.png").Order(StringComparer.Ordinal).ToList();
+        bool IsSample(string f) => Path.GetFileName(f).StartsWith("samples_", StringComparison.Ordinal);
+        var samples = pngs.Where(IsSample)
             .Select(f => (long.Parse(Path.GetFileNameWithoutExtension(f)["samples_".Length..]), ImageGrid.FromPng(File.ReadAllBytes(f))));
+        var pictures = pngs.Where(f => !IsSample(f)).Select(f => (Path.GetFileNameWithoutExtension(f), ImageGrid.FromPng(File.ReadAllBytes(f))));
         var path = Path.Combine(folder, "report.html");
-        AtomicFile.WriteAllText(path, Html(title, settings, history, samples));
+        AtomicFile.WriteAllText(path, Html(title, settings, history, samples, pictures));
         return path;
     }
 

@@ -3,6 +3,7 @@ using FaceGen.Data;
 using FaceGen.Losses;
 using FaceGen.Models;
 using FaceGen.Runtime;
+using FaceGen.Visualization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -102,6 +103,14 @@ public static class VaeJob
                 history.Records[^1].Metrics, evalValues.Length > 0 ? evalValues[^1] : double.NaN,
                 best < 0 ? null : evalValues[best], best < 0 ? null : evalSteps[best]);
             JobSupport.WriteJson(folder, "metrics.json", result);
+            if (test.Count >= 2)
+            {
+                var x = FaceDataset.ToUnitRange(test.Images.narrow(0, 0, 2)).to(device);
+                var labels = classes > 0 ? test.Labels.narrow(0, 0, 1).to(device) : null;
+                vae.Model.eval();
+                LatentGrids.Interpolation(vae.Model, likelihood, x[0], x[1], labels: labels).Save(Path.Combine(folder, "interpolation.png"));
+                LatentGrids.Traversal(vae.Model, likelihood, x[0], label: labels).Save(Path.Combine(folder, "traversal.png"));
+            }
             RunReport.Write(folder, $"VAE on {train.Name}: {options.Arch}, {likelihood}, β = {options.Beta}", new Dictionary<string, string>
             {
                 ["data"] = $"{train.Name}: {train.Count} training / {test.Count} test images, {train.Channels}×{train.Height}×{train.Width}",
