@@ -34,6 +34,11 @@ app.Configure(config =>
         evaluate.SetDescription("Evaluate a trained model.");
         evaluate.AddCommand<EvalVaeCommand>("vae").WithDescription("ELBO, IWAE bound and log p(x) estimate (nats, bits/dim) on a test split.");
     });
+    config.AddBranch("bench", bench =>
+    {
+        bench.SetDescription("Measure speed; ratios come from side-by-side, interleaved runs.");
+        bench.AddCommand<BenchTrainerCommand>("trainer").WithDescription("The kit's trainer against a bare TorchSharp loop of the same DCGAN step.");
+    });
     config.AddBranch("data", data =>
     {
         data.SetDescription("List, preview and fetch data sets.");

@@ -69,3 +69,16 @@ public class GanJobTests
         Assert.Throws<FaceGen.Data.DataException>(() => GanJob.LoadGenerator(TestPaths.NewTempFolder()));
     }
 }
+
+public class TrainerOverheadTests
+{
+    [Fact]
+    public void BenchmarkTimesBothLoopsInEveryRound()
+    {
+        var result = FaceGen.Benchmarks.TrainerOverhead.Measure(imageSize: 16, width: 4, batch: 8, rounds: 2, stepsPerBlock: 1);
+        Assert.Equal(2, result.BareSeconds.Length);
+        Assert.Equal(2, result.TrainerSeconds.Length);
+        Assert.All(result.BareSeconds.Concat(result.TrainerSeconds), s => Assert.True(s > 0));
+        Assert.Equal(result.TrainerMedian / result.BareMedian - 1, result.Overhead, 12);
+    }
+}
