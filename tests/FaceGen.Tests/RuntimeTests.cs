@@ -148,6 +148,9 @@ public class RuntimeTests
         Assert.True(report.Healthy, report.Failure);
         Assert.Contains(report.Checks, c => c.Name == "Tensor proof" && c.Value.Contains("[[7,10],[15,22]]"));
         Assert.Contains(report.Checks, c => c.Name == "LibTorch" && c.Value.StartsWith("2.10"));
+        Assert.Contains(report.Checks, c => c.Name == "Data sets found" && c.Value.StartsWith("synthetic"));
+        if (Directory.Exists(TestPaths.AttFaces))
+            Assert.Contains("att", DoctorReport.Run("cpu", dataRoot: TestPaths.SharedData).Checks.Single(c => c.Name == "Data sets found").Value);
         var bad = DoctorReport.Run("tpu");
         Assert.False(bad.Healthy);
         Assert.Contains("tpu", bad.Failure);

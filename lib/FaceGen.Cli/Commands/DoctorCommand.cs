@@ -12,7 +12,7 @@ public sealed class DoctorCommand : Command<DoctorCommand.Settings>
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
-        Print(DoctorReport.Run(settings.Device, settings.Threads));
+        Print(DoctorReport.Run(settings.Device, settings.Threads, settings.DataRoot));
 
     /// <summary>Prints the report as a table; returns the exit code (0 healthy, 1 not).</summary>
     public static int Print(DoctorReport report)

@@ -12,7 +12,7 @@ public sealed record DoctorReport(IReadOnlyList<DoctorCheck> Checks, string? Fai
 {
     public bool Healthy => Failure is null && Checks.All(c => c.Ok);
 
-    public static DoctorReport Run(string? device = null, int? threads = null)
+    public static DoctorReport Run(string? device = null, int? threads = null, string? dataRoot = null)
     {
         var checks = new List<DoctorCheck>
         {
@@ -52,6 +52,10 @@ public sealed record DoctorReport(IReadOnlyList<DoctorCheck> Checks, string? Fai
         {
             return new DoctorReport(checks, e.Message, "Choose another --device / FACEGEN_DEVICE or --threads / FACEGEN_THREADS.");
         }
+        var registry = new FaceGen.Data.DatasetRegistry(dataRoot);
+        var found = registry.List().Where(d => d.Found).Select(d => d.Name).ToList();
+        checks.Add(new("Data root", registry.Root + (Directory.Exists(registry.Root) ? "" : " (does not exist)")));
+        checks.Add(new("Data sets found", string.Join(", ", found)));
         return new DoctorReport(checks, null, null);
     }
 }
