@@ -37,4 +37,23 @@ public class ChartTests
         Assert.Contains(isolated.Assemblies, a => a.GetName().Name == "Plotly.NET");
         Assert.Contains(isolated.Assemblies, a => a.GetName().Name == "FSharp.Core" && a.GetName().Version >= new Version(10, 1));
     }
+
+    [Fact]
+    public void RunReportGroupsMetricFamiliesAndEmbedsSamples()
+    {
+        var history = new FaceGen.Training.TrainingHistory();
+        for (int step = 1; step <= 3; step++)
+            history.Add(new FaceGen.Training.StepRecord(step, new Dictionary<string, double>
+                { ["loss_d"] = step, ["loss_g"] = -step, ["d_real"] = 0.5, ["grad_norm_d"] = 2 }, 0.01 * step));
+        var charts = FaceGen.Training.RunReport.ChartsOf(history);
+        Assert.Equal(new[] { "loss", "d", "grad_norm", "step time" }, charts.Select(c => c.Title));
+        Assert.Equal(new[] { "loss_d", "loss_g" }, charts[0].Series.Select(s => s.Name));
+        Assert.Equal(new[] { 1.0, 2, 3 }, charts[0].Series[0].Y);
+
+        var grid = ImageGrid.FromUnit(TorchSharp.torch.zeros(1, 1, 4, 4));
+        var html = FaceGen.Training.RunReport.Html("run", new Dictionary<string, string> { ["data"] = "x" }, history, new[] { (3L, grid) });
+        Assert.Contains("<h3>step 3</h3>", html);
+        Assert.Contains(System.Convert.ToBase64String(grid.Png), html);
+        Assert.Equal(4, System.Text.RegularExpressions.Regex.Matches(html, "Plotly chart will be drawn inside this DIV").Count); // one per chart
+    }
 }
