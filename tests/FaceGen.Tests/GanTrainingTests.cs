@@ -126,6 +126,22 @@ public class GanTrainingTests
     }
 
     [Fact]
+    public void EmaGeneratorAveragesWithAWarmedUpDecay()
+    {
+        manual_seed(8);
+        var options = GanTrainingOptions.For(GanLoss.NonSaturating) with { EmaDecay = 0.999 };
+        using var gan = new GanTrainable(() => new MlpGenerator(4, 16, 2), () => new MlpDiscriminator(2, 16), options);
+        var before = gan.Generator.parameters().Select(p => p.detach().clone()).ToList();
+        new Trainer(gan, RingBatches(8), new TrainerOptions(Steps: 1)).Run();
+        // Step 1: β₁ = min(0.999, (1 + 1)/(10 + 1)) = 2/11, so θ_ema = 2/11·θ₀ + 9/11·θ₁.
+        foreach (var ((ema, live), initial) in gan.EmaGenerator!.parameters().Zip(gan.Generator.parameters()).Zip(before))
+        {
+            var expected = initial * (2.0 / 11) + live.detach() * (9.0 / 11);
+            Assert.True((ema - expected).abs().max().item<float>() < 1e-6f);
+        }
+    }
+
+    [Fact]
     public void NonFiniteLossStopsTheRunWithTheStepAndKeepsTheHistory()
     {
         var folder = TestPaths.NewTempFolder();

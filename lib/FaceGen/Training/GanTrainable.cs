@@ -46,7 +46,8 @@ public sealed record GanTrainingOptions(
 /// <item><see cref="GanTrainingOptions.CriticSteps"/> times: draw real x (and labels y), fake
 /// x̃ = G(z, y) with G frozen (detached), minimise L_D(D(x), D(x̃)) [+ penalty] over D.</item>
 /// <item>Draw z, minimise L_G(D(G(z, y))) over G (D's parameters receive gradients but are not stepped).</item>
-/// <item>Optionally update the EMA generator: θ_ema ← β·θ_ema + (1 − β)·θ.</item>
+/// <item>Optionally update the EMA generator: θ_ema ← β_t·θ_ema + (1 − β_t)·θ with the warm-up
+/// β_t = min(β, (1 + t)/(10 + t)), so that a short run's average is not dominated by its first, untrained weights.</item>
 /// </list>
 /// Recorded: loss_d, loss_g, d_real and d_fake (mean D(x), D(G(z)) as probabilities for the
 /// minimax and non-saturating losses, mean raw scores otherwise), penalty, grad_norm_d, grad_norm_g.
@@ -123,7 +124,7 @@ public sealed class GanTrainable : ITrainable, IDisposable
         lossG.backward();
         double gradNormG = GradientNorm(Generator);
         optimizerG.step();
-        if (EmaGenerator is not null) UpdateEma();
+        if (EmaGenerator is not null) UpdateEma(Math.Min(options.EmaDecay, (1.0 + step) / (10.0 + step)));
 
         return new Dictionary<string, double>
         {
@@ -175,11 +176,11 @@ public sealed class GanTrainable : ITrainable, IDisposable
         return grads.Count == 0 ? 0 : Math.Sqrt(stack(grads).sum().item<float>());
     }
 
-    void UpdateEma()
+    void UpdateEma(double decay)
     {
         using var noGrad = no_grad();
         foreach (var (ema, live) in EmaGenerator!.parameters().Zip(Generator.parameters()))
-            ema.mul_(options.EmaDecay).add_(live, alpha: 1 - options.EmaDecay);
+            ema.mul_(decay).add_(live, alpha: 1 - decay);
         foreach (var (ema, live) in EmaGenerator.buffers().Zip(Generator.buffers()))
             ema.copy_(live);
     }
