@@ -8,7 +8,7 @@ namespace FaceGen.Tests;
 public class KernelTests
 {
     [Fact]
-    public void LibraryLoadsTorchDisplaysGridsAndDrawsChartsInANotebookKernel()
+    public async Task LibraryLoadsTorchDisplaysGridsAndDrawsChartsInANotebookKernel()
     {
         var folder = TestPaths.NewTempFolder("facegen-kernel");
         var library = Path.Combine(AppContext.BaseDirectory, "FaceGen.dll");
@@ -30,8 +30,9 @@ public class KernelTests
         using var process = Process.Start(info)!;
         var log = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(300_000), "the kernel did not finish within 5 minutes");
-        Assert.True(File.Exists(output), $"no output notebook; dotnet-repl said: {log.Result}{errors.Result}");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(File.Exists(output), $"no output notebook; dotnet-repl said: {await log}{await errors}");
 
         var cells = JsonDocument.Parse(File.ReadAllText(output)).RootElement.GetProperty("cells").EnumerateArray().ToList();
         var outputs = cells.SelectMany(c => c.TryGetProperty("outputs", out var o) ? o.EnumerateArray() : Enumerable.Empty<JsonElement>()).ToList();
