@@ -34,6 +34,11 @@ app.Configure(config =>
         evaluate.SetDescription("Evaluate a trained model.");
         evaluate.AddCommand<EvalVaeCommand>("vae").WithDescription("ELBO, IWAE bound and log p(x) estimate (nats, bits/dim) on a test split.");
     });
+    config.AddBranch("notebooks", notebooks =>
+    {
+        notebooks.SetDescription("The notebook series.");
+        notebooks.AddCommand<NotebooksRunCommand>("run").WithDescription("Execute every notebook headless, in order; write the executed copies and an index page.");
+    });
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Measure speed; ratios come from side-by-side, interleaved runs.");

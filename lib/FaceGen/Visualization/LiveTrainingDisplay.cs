@@ -1,0 +1,35 @@
+using FaceGen.Training;
+
+namespace FaceGen.Visualization;
+
+/// <summary>
+/// A training callback that keeps one notebook output up to date: the loss curves so far and the latest
+/// sample grid. The kit does not reference the notebook kernel; the notebook passes the kernel's update
+/// function, e.g. <c>var view = display("starting"); new LiveTrainingDisplay(html => view.Update(html))</c>.
+/// Redraws every <paramref name="every"/> steps, at each snapshot and at the end.
+/// </summary>
+public sealed class LiveTrainingDisplay(Action<ChartHtml> update, int every = 25, params string[] metrics) : ITrainingCallback
+{
+    readonly TrainingHistory history = new();
+    ImageGrid? latest;
+
+    public void OnStep(StepRecord record, long totalSteps)
+    {
+        history.Add(record);
+        if (record.Step % every == 0 || record.Step == totalSteps) Redraw(record.Step, totalSteps);
+    }
+
+    public void OnSnapshot(long step, ImageGrid grid)
+    {
+        latest = grid;
+        Redraw(step, null);
+    }
+
+    void Redraw(long step, long? total)
+    {
+        var names = metrics.Length > 0 ? metrics : history.MetricNames().Where(m => m.StartsWith("loss", StringComparison.Ordinal)).ToArray();
+        var series = names.Select(m => { var (x, y) = history.Series(m); return new ChartSeries(m, x.Select(v => (double)v).ToArray(), y); }).ToList();
+        var chart = Charts.LinesHtml(new ChartSpec($"step {step}{(total is null ? "" : $" of {total}")}", "step", "value", series), fullDocument: false);
+        update(new ChartHtml($"<div style=\"display:flex;gap:1em;align-items:flex-start\"><div>{chart}</div>{latest?.ToHtml(zoom: 1.5) ?? ""}</div>"));
+    }
+}

@@ -1,0 +1,31 @@
+using FaceGen.Runtime;
+
+namespace FaceGen.Tests;
+
+/// <summary>One test per notebook: executed headless exactly as a user would (same first cell, quick profile);
+/// any cell error fails it, and the outputs the notebook promises must be there.</summary>
+public class NotebookTests
+{
+    static NotebookRun Execute(string name)
+    {
+        var library = Path.Combine(TestPaths.RepoRoot, "lib", "FaceGen", "bin", "Release", "net10.0", "FaceGen.dll");
+        Assert.True(File.Exists(library), $"{library} is missing: the notebooks load the Release build; run `dotnet build -c Release` (CI's `dotnet test -c Release` does).");
+        var notebook = Path.Combine(TestPaths.RepoRoot, "notebooks", name);
+        var run = NotebookRunner.Run(notebook, Path.Combine(TestPaths.NewTempFolder("facegen-nb"), name), profile: "quick");
+        Assert.True(run.Succeeded, $"{name} failed after {run.Elapsed.TotalSeconds:F1} s:\n{string.Join("\n", run.Errors)}");
+        return run;
+    }
+
+    static int Count(string text, string what) => (text.Length - text.Replace(what, "").Length) / what.Length;
+
+    [Fact]
+    public void Notebook00SetupShowsDoctorFacesAndItsTable()
+    {
+        var run = Execute("00-setup.ipynb");
+        Assert.Contains("Tensor proof", run.OutputsJson);
+        Assert.Contains("healthy", run.OutputsJson);
+        Assert.True(Count(run.OutputsJson, "data:image/png;base64,") >= 2, "the synthetic contact sheets");
+        if (Directory.Exists(TestPaths.AttFaces)) Assert.Contains("att: 400 images, 40 classes", run.OutputsJson);
+        Assert.Contains("rendered in", run.OutputsJson);   // the closing table
+    }
+}
