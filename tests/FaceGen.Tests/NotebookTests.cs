@@ -28,4 +28,16 @@ public class NotebookTests
         if (Directory.Exists(TestPaths.AttFaces)) Assert.Contains("att: 400 images, 40 classes", run.OutputsJson);
         Assert.Contains("rendered in", run.OutputsJson);   // the closing table
     }
+
+    [Fact]
+    public void Notebook01RunsThePipelineWithEigenfacesAndPreviewsTheFourUses()
+    {
+        var run = Execute("01-background-and-concepts.ipynb");
+        Assert.Contains("gallery 200 images, probes 200 images", run.OutputsJson);
+        Assert.Contains("k = 50:", run.OutputsJson);
+        Assert.Contains("1 gallery image per person", run.OutputsJson);
+        Assert.True(Count(run.OutputsJson, "data:image/png;base64,") >= 4, "faces, eigenfaces, reconstructions, preview");
+        Assert.Equal(2, Count(run.OutputsJson, "Plotly chart will be drawn inside this DIV"));
+        if (Directory.Exists(TestPaths.AttFaces)) Assert.Contains("eigenfaces (k = 50) + 1-NN, 5 per person", run.OutputsJson);
+    }
 }
