@@ -1,0 +1,39 @@
+using FaceGen.Runtime;
+
+namespace FaceGen.Tests;
+
+/// <summary>Notebook 05 (VAE structure and the ELBO), executed headless with the quick profile: it must run without
+/// a cell error and print the outcome of each of its checks, its charts, its pictures and its closing table.</summary>
+public class Notebook05Tests
+{
+    static int Count(string text, string what) => (text.Length - text.Replace(what, "").Length) / what.Length;
+
+    [Fact]
+    public void Notebook05VaeStructureAndElboChecksEveryTermAndTrainsAConvVae()
+    {
+        var library = Path.Combine(TestPaths.RepoRoot, "lib", "FaceGen", "bin", "Release", "net10.0", "FaceGen.dll");
+        Assert.True(File.Exists(library), $"{library} is missing: the notebooks load the Release build; run `dotnet build -c Release` (CI's `dotnet test -c Release` does).");
+        const string name = "05-vae-structure-and-elbo.ipynb";
+        var run = NotebookRunner.Run(Path.Combine(TestPaths.RepoRoot, "notebooks", name), Path.Combine(TestPaths.NewTempFolder("facegen-nb"), name), profile: "quick");
+        Assert.True(run.Succeeded, $"{name} failed after {run.Elapsed.TotalSeconds:F1} s:\n{string.Join("\n", run.Errors)}");
+        var outputs = run.OutputsJson;
+
+        // Each check prints its verdict; all must be True.
+        Assert.Contains("reparameterisation checked: True", outputs);
+        Assert.Contains("the KL term's gradient on the decoder is exactly 0", outputs);
+        Assert.Contains("closed form within 4 standard errors of Monte Carlo for every row: True", outputs);
+        Assert.Contains("ELBO terms by hand = library: True", outputs);
+        Assert.Contains("ELBO below log p(x) for every x: True", outputs);
+        Assert.Contains("library estimate within 4 SE of the closed-form ELBO: True", outputs);
+        Assert.Contains("one-sample ELBO = log p(x): True", outputs);
+        Assert.Contains("L_K rises with K and stays below log p(x): True", outputs);
+        Assert.Contains("IWAE bound above the ELBO: True", outputs);
+        Assert.DoesNotContain(": False", outputs);
+
+        // The IWAE curve and the training curves; the snapshot grid and the interpolation.
+        Assert.True(Count(outputs, "Plotly chart will be drawn inside this DIV") >= 2, "the IWAE chart and the training chart");
+        Assert.True(Count(outputs, "data:image/png;base64,") >= 2, "reconstructions/samples and the interpolation");
+        Assert.Contains("held-out IWAE bound (K = 16)", outputs);   // the closing table
+        Assert.Contains("linear-Gaussian: IWAE L_1 / L_10 / L_100 / L_1000", outputs);
+    }
+}
