@@ -45,7 +45,7 @@ public class Notebook03Tests
 
         Assert.True(Count(outputs, "Plotly chart will be drawn inside this DIV") >= 2, "the D* and gradient charts (and the D(x)/D(G(z)) chart)");
         Assert.True(Count(outputs, "data:image/png;base64,") >= 2, "sample grids before and after training");
-        Assert.Matches(@"100 steps in [0-9.]+ s", outputs);
+        Assert.Matches(@"200 steps in [0-9.]+ s", outputs);
         Assert.Contains("DCGAN last step: D(x) / D(G(z))", outputs);   // the closing table
         Assert.Contains("whole notebook", outputs);
     }
