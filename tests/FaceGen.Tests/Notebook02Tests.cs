@@ -10,12 +10,8 @@ public class Notebook02Tests
     [Fact]
     public void Notebook02BuildsBothNetworksAndProvesBothErrata()
     {
-        var library = Path.Combine(TestPaths.RepoRoot, "lib", "FaceGen", "bin", "Release", "net10.0", "FaceGen.dll");
-        Assert.True(File.Exists(library), $"{library} is missing: the notebooks load the Release build; run `dotnet build -c Release` (CI's `dotnet test -c Release` does).");
         var name = "02-gan-generator-and-discriminator.ipynb";
-        var run = NotebookRunner.Run(Path.Combine(TestPaths.RepoRoot, "notebooks", name),
-            Path.Combine(TestPaths.NewTempFolder("facegen-nb"), name), profile: "quick");
-        Assert.True(run.Succeeded, $"{name} failed after {run.Elapsed.TotalSeconds:F1} s:\n{string.Join("\n", run.Errors)}");
+        var run = NotebookHarness.Execute(name);
         var outputs = run.OutputsJson;
 
         // DCGAN-64 parameter counts: the hand sum over the layer shapes equals the library's count.

@@ -10,8 +10,6 @@ namespace FaceGen.Tests;
 /// and closing table.</summary>
 public class Notebook03Tests
 {
-    static int Count(string text, string what) => (text.Length - text.Replace(what, "").Length) / what.Length;
-
     static double Number(string outputs, string pattern)
     {
         var match = Regex.Match(outputs, pattern);
@@ -22,12 +20,8 @@ public class Notebook03Tests
     [Fact]
     public void Notebook03ChecksTheLossesTheOptimalDiscriminatorAndTrainsADcgan()
     {
-        var library = Path.Combine(TestPaths.RepoRoot, "lib", "FaceGen", "bin", "Release", "net10.0", "FaceGen.dll");
-        Assert.True(File.Exists(library), $"{library} is missing: the notebooks load the Release build; run `dotnet build -c Release` (CI's `dotnet test -c Release` does).");
         const string name = "03-gan-training-and-losses.ipynb";
-        var run = NotebookRunner.Run(Path.Combine(TestPaths.RepoRoot, "notebooks", name),
-            Path.Combine(TestPaths.NewTempFolder("facegen-nb"), name), profile: "quick");
-        Assert.True(run.Succeeded, $"{name} failed after {run.Elapsed.TotalSeconds:F1} s:\n{string.Join("\n", run.Errors)}");
+        var run = NotebookHarness.Execute(name);
         var outputs = run.OutputsJson;
 
         // Loss values by hand = library (logits and probabilities); autograd = analytic gradients.
@@ -43,8 +37,8 @@ public class Notebook03Tests
         Assert.True(Math.Abs(Number(outputs, @"non-saturating gradient (-?[0-9.]+)")) > 0.99);
         Assert.True(Number(outputs, @"max \|autograd - formula\| over the grid: ([0-9.Ee+-]+)") < 1e-6);
 
-        Assert.True(Count(outputs, "Plotly chart will be drawn inside this DIV") >= 2, "the D* and gradient charts (and the D(x)/D(G(z)) chart)");
-        Assert.True(Count(outputs, "data:image/png;base64,") >= 2, "sample grids before and after training");
+        Assert.True(NotebookHarness.Count(outputs, "Plotly chart will be drawn inside this DIV") >= 2, "the D* and gradient charts (and the D(x)/D(G(z)) chart)");
+        Assert.True(NotebookHarness.Count(outputs, "data:image/png;base64,") >= 2, "sample grids before and after training");
         Assert.Matches(@"200 steps in [0-9.]+ s", outputs);
         Assert.Contains("DCGAN last step: D(x) / D(G(z))", outputs);   // the closing table
         Assert.Contains("whole notebook", outputs);

@@ -6,16 +6,11 @@ namespace FaceGen.Tests;
 /// a cell error and print the outcome of each of its checks, its charts, its pictures and its closing table.</summary>
 public class Notebook05Tests
 {
-    static int Count(string text, string what) => (text.Length - text.Replace(what, "").Length) / what.Length;
-
     [Fact]
     public void Notebook05VaeStructureAndElboChecksEveryTermAndTrainsAConvVae()
     {
-        var library = Path.Combine(TestPaths.RepoRoot, "lib", "FaceGen", "bin", "Release", "net10.0", "FaceGen.dll");
-        Assert.True(File.Exists(library), $"{library} is missing: the notebooks load the Release build; run `dotnet build -c Release` (CI's `dotnet test -c Release` does).");
         const string name = "05-vae-structure-and-elbo.ipynb";
-        var run = NotebookRunner.Run(Path.Combine(TestPaths.RepoRoot, "notebooks", name), Path.Combine(TestPaths.NewTempFolder("facegen-nb"), name), profile: "quick");
-        Assert.True(run.Succeeded, $"{name} failed after {run.Elapsed.TotalSeconds:F1} s:\n{string.Join("\n", run.Errors)}");
+        var run = NotebookHarness.Execute(name);
         var outputs = run.OutputsJson;
 
         // Each check prints its verdict; all must be True.
@@ -31,8 +26,8 @@ public class Notebook05Tests
         Assert.DoesNotContain(": False", outputs);
 
         // The IWAE curve and the training curves; the snapshot grid and the interpolation.
-        Assert.True(Count(outputs, "Plotly chart will be drawn inside this DIV") >= 2, "the IWAE chart and the training chart");
-        Assert.True(Count(outputs, "data:image/png;base64,") >= 2, "reconstructions/samples and the interpolation");
+        Assert.True(NotebookHarness.Count(outputs, "Plotly chart will be drawn inside this DIV") >= 2, "the IWAE chart and the training chart");
+        Assert.True(NotebookHarness.Count(outputs, "data:image/png;base64,") >= 2, "reconstructions/samples and the interpolation");
         Assert.Contains("held-out IWAE bound (K = 16)", outputs);   // the closing table
         Assert.Contains("linear-Gaussian: IWAE L_1 / L_10 / L_100 / L_1000", outputs);
     }

@@ -6,25 +6,13 @@ namespace FaceGen.Tests;
 /// any cell error fails it, and the outputs the notebook promises must be there.</summary>
 public class NotebookTests
 {
-    static NotebookRun Execute(string name)
-    {
-        var library = Path.Combine(TestPaths.RepoRoot, "lib", "FaceGen", "bin", "Release", "net10.0", "FaceGen.dll");
-        Assert.True(File.Exists(library), $"{library} is missing: the notebooks load the Release build; run `dotnet build -c Release` (CI's `dotnet test -c Release` does).");
-        var notebook = Path.Combine(TestPaths.RepoRoot, "notebooks", name);
-        var run = NotebookRunner.Run(notebook, Path.Combine(TestPaths.NewTempFolder("facegen-nb"), name), profile: "quick");
-        Assert.True(run.Succeeded, $"{name} failed after {run.Elapsed.TotalSeconds:F1} s:\n{string.Join("\n", run.Errors)}");
-        return run;
-    }
-
-    static int Count(string text, string what) => (text.Length - text.Replace(what, "").Length) / what.Length;
-
     [Fact]
     public void Notebook00SetupShowsDoctorFacesAndItsTable()
     {
-        var run = Execute("00-setup.ipynb");
+        var run = NotebookHarness.Execute("00-setup.ipynb");
         Assert.Contains("Tensor proof", run.OutputsJson);
         Assert.Contains("healthy", run.OutputsJson);
-        Assert.True(Count(run.OutputsJson, "data:image/png;base64,") >= 2, "the synthetic contact sheets");
+        Assert.True(NotebookHarness.Count(run.OutputsJson, "data:image/png;base64,") >= 2, "the synthetic contact sheets");
         if (Directory.Exists(TestPaths.AttFaces)) Assert.Contains("att: 400 images, 40 classes", run.OutputsJson);
         Assert.Contains("rendered in", run.OutputsJson);   // the closing table
     }
@@ -32,12 +20,12 @@ public class NotebookTests
     [Fact]
     public void Notebook01RunsThePipelineWithEigenfacesAndPreviewsTheFourUses()
     {
-        var run = Execute("01-background-and-concepts.ipynb");
+        var run = NotebookHarness.Execute("01-background-and-concepts.ipynb");
         Assert.Contains("gallery 200 images, probes 200 images", run.OutputsJson);
         Assert.Contains("k = 50:", run.OutputsJson);
         Assert.Contains("1 gallery image per person", run.OutputsJson);
-        Assert.True(Count(run.OutputsJson, "data:image/png;base64,") >= 4, "faces, eigenfaces, reconstructions, preview");
-        Assert.Equal(2, Count(run.OutputsJson, "Plotly chart will be drawn inside this DIV"));
+        Assert.True(NotebookHarness.Count(run.OutputsJson, "data:image/png;base64,") >= 4, "faces, eigenfaces, reconstructions, preview");
+        Assert.Equal(2, NotebookHarness.Count(run.OutputsJson, "Plotly chart will be drawn inside this DIV"));
         if (Directory.Exists(TestPaths.AttFaces)) Assert.Contains("eigenfaces (k = 50) + 1-NN, 5 per person", run.OutputsJson);
     }
 }
