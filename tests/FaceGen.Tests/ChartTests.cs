@@ -45,6 +45,9 @@ public class ChartTests
         for (int step = 1; step <= 3; step++)
             history.Add(new FaceGen.Training.StepRecord(step, new Dictionary<string, double>
                 { ["loss_d"] = step, ["loss_g"] = -step, ["d_real"] = 0.5, ["grad_norm_d"] = 2 }, 0.01 * step));
+        Assert.Equal((3L, 3.0), history.Best("loss_d", higherIsBetter: true));
+        Assert.Equal((3L, -3.0), history.Best("loss_g", higherIsBetter: false));
+        Assert.Null(history.Best("eval_fd", higherIsBetter: false));
         var charts = FaceGen.Training.RunReport.ChartsOf(history);
         Assert.Equal(new[] { "loss", "d", "grad_norm", "step time" }, charts.Select(c => c.Title));
         Assert.Equal(new[] { "loss_d", "loss_g" }, charts[0].Series.Select(s => s.Name));

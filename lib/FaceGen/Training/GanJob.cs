@@ -78,9 +78,10 @@ public static class GanJob
         int classes = options.Conditional ? data.ClassCount : 0;
         JobSupport.WriteJson(folder, "model.json", new JobSupport.ModelShape(classes, data.ClassNames.ToArray()));
 
-        var trainingOptions = GanTrainingOptions.For(options.Loss) with
+        var defaults = GanTrainingOptions.For(options.Loss);
+        var trainingOptions = defaults with
         {
-            CriticSteps = options.CriticSteps ?? GanTrainingOptions.For(options.Loss).CriticSteps,
+            CriticSteps = options.CriticSteps ?? defaults.CriticSteps,
             EmaDecay = options.EmaDecay, R1Gamma = options.R1Gamma, Seed = options.Seed,
         };
         using var gan = new GanTrainable(() => CreateGenerator(options, classes), () => CreateDiscriminator(options, classes), trainingOptions, device);
@@ -106,11 +107,10 @@ public static class GanJob
         double seconds = clock.Elapsed.TotalSeconds;
         trainer.SaveCheckpoint(Path.Combine(folder, "checkpoints", "final"));
 
-        var (fdSteps, fdValues) = history.Series("eval_fd_pixels8");
-        int best = fdValues.Length == 0 ? -1 : Array.IndexOf(fdValues, fdValues.Min());
+        var best = history.Best("eval_fd_pixels8", higherIsBetter: false);
         var result = new GanJobResult(folder, trainer.StepsDone, seconds, trainer.StepsDone / seconds,
             GanArchitecture.ParameterCount(gan.Generator), GanArchitecture.ParameterCount(gan.Discriminator),
-            history.Records[^1].Metrics, best < 0 ? null : fdValues[best], best < 0 ? null : fdSteps[best]);
+            history.Records[^1].Metrics, best?.Value, best?.Step);
         JobSupport.WriteJson(folder, "metrics.json", result);
         RunReport.Write(folder, $"GAN on {data.Name}: {options.Arch}, {options.Loss}, {options.ImageSize} px", Settings(options, data, result), history);
         return result;

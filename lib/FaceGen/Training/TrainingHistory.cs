@@ -25,6 +25,16 @@ public sealed class TrainingHistory
         return (hits.Select(r => r.Step).ToArray(), hits.Select(r => r.Metrics[metric]).ToArray());
     }
 
+    /// <summary>The step with the best value of <paramref name="metric"/> (highest or lowest; the first on a tie),
+    /// or null when no step reported it.</summary>
+    public (long Step, double Value)? Best(string metric, bool higherIsBetter)
+    {
+        var (steps, values) = Series(metric);
+        if (values.Length == 0) return null;
+        int best = Array.IndexOf(values, higherIsBetter ? values.Max() : values.Min());
+        return (steps[best], values[best]);
+    }
+
     /// <summary>Metric names in first-seen order.</summary>
     public IReadOnlyList<string> MetricNames() => records.SelectMany(r => r.Metrics.Keys).Distinct().ToList();
 

@@ -97,11 +97,10 @@ public static class VaeJob
             double seconds = clock.Elapsed.TotalSeconds;
             trainer.SaveCheckpoint(Path.Combine(folder, "checkpoints", "final"));
 
-            var (evalSteps, evalValues) = history.Series("eval_test_elbo");
-            int best = evalValues.Length == 0 ? -1 : Array.IndexOf(evalValues, evalValues.Max());
+            var best = history.Best("eval_test_elbo", higherIsBetter: true);
+            var (_, elbos) = history.Series("eval_test_elbo");
             var result = new VaeJobResult(folder, trainer.StepsDone, perEpoch, seconds, GanArchitecture.ParameterCount(vae.Model),
-                history.Records[^1].Metrics, evalValues.Length > 0 ? evalValues[^1] : double.NaN,
-                best < 0 ? null : evalValues[best], best < 0 ? null : evalSteps[best]);
+                history.Records[^1].Metrics, elbos.Length > 0 ? elbos[^1] : double.NaN, best?.Value, best?.Step);
             JobSupport.WriteJson(folder, "metrics.json", result);
             if (test.Count >= 2)
             {
