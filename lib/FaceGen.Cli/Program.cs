@@ -39,9 +39,10 @@ app.Configure(config =>
         notebooks.SetDescription("The notebook series.");
         notebooks.AddCommand<NotebooksRunCommand>("run").WithDescription("Execute every notebook headless, in order; write the executed copies and an index page.");
     });
-    config.AddBranch("bench", bench =>
+    config.AddBranch<CommonSettings>("bench", bench =>
     {
-        bench.SetDescription("Measure speed; ratios come from side-by-side, interleaved runs.");
+        bench.SetDescription("Measure speed and memory (the whole suite, or one part); ratios come from side-by-side runs.");
+        bench.SetDefaultCommand<BenchSuiteCommand>();
         bench.AddCommand<BenchTrainerCommand>("trainer").WithDescription("The kit's trainer against a bare TorchSharp loop of the same DCGAN step.");
     });
     config.AddBranch("data", data =>

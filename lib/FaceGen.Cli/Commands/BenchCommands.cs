@@ -42,5 +42,57 @@ public sealed class BenchTrainerCommand : Command<BenchTrainerCommand.Settings>
         if (s.Json is not null) AtomicFile.WriteAllText(s.Json, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
     }
+}
 
+/// <summary><c>facegen bench</c>: the whole suite (<see cref="BenchSuite"/>) in one process, written as JSON and Markdown.</summary>
+public sealed class BenchSuiteCommand : Command<BenchSuiteCommand.Settings>
+{
+    public sealed class Settings : CommonSettings
+    {
+        [CommandOption("--steps <N>"), Description("Timed training steps per model for the throughput table"), DefaultValue(8)]
+        public int Steps { get; init; }
+
+        [CommandOption("--memory-steps <N>"), Description("Length of the memory run (points at N/4, N/2, N)"), DefaultValue(2000)]
+        public int MemorySteps { get; init; }
+
+        [CommandOption("--notebooks <PROFILES>"), Description("Also time every notebook in these profiles, e.g. quick or quick,standard")]
+        public string? Notebooks { get; init; }
+
+        [CommandOption("--json <FILE>"), Description("Also write the report as JSON to FILE")]
+        public string? Json { get; init; }
+
+        [CommandOption("--markdown <FILE>"), Description("Also write the report as Markdown to FILE")]
+        public string? Markdown { get; init; }
+
+        [CommandOption("--out <DIR>"), Description("New folder for bench.json and bench.md (default: data/runs/bench-<time>)")]
+        public string? Out { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Steps < 1) return ValidationResult.Error($"--steps {Steps}: must be ≥ 1.");
+            if (MemorySteps < 4) return ValidationResult.Error($"--memory-steps {MemorySteps}: must be ≥ 4.");
+            var unknown = Profiles.FirstOrDefault(p => p is not ("quick" or "standard" or "full"));
+            return unknown is null ? ValidationResult.Success() : ValidationResult.Error($"--notebooks {Notebooks}: '{unknown}' is not quick, standard or full.");
+        }
+
+        public IReadOnlyList<string> Profiles => Notebooks?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        Devices.ConfigureThreads(s.Threads);
+        var folder = RunFolders.Create("bench", s.Out);
+        var options = new BenchOptions(s.Steps, s.MemorySteps, DataRoot: s.DataRoot,
+            NotebookFolder: s.Profiles.Count > 0 ? Path.Combine(Repository.Root(), "notebooks") : null, NotebookProfiles: s.Profiles);
+        var report = ConsoleProgress.Run(progress => BenchSuite.Run(options, progress));
+        var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
+        var markdown = report.ToMarkdown();
+        AtomicFile.WriteAllText(Path.Combine(folder, "bench.json"), json);
+        AtomicFile.WriteAllText(Path.Combine(folder, "bench.md"), markdown);
+        if (s.Json is not null) AtomicFile.WriteAllText(s.Json, json);
+        if (s.Markdown is not null) AtomicFile.WriteAllText(s.Markdown, markdown);
+        Console.WriteLine(markdown);
+        AnsiConsole.MarkupLine($"bench.json and bench.md in {Markup.Escape(folder)}");
+        return 0;
+    }
 }

@@ -21,7 +21,7 @@ public sealed class NotebooksRunCommand : Command<NotebooksRunCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         if (s.Profile is not ("quick" or "standard" or "full")) throw new ArgumentException($"--profile {s.Profile}: expected quick, standard or full.");
-        var notebooks = Path.Combine(FindRepositoryRoot(), "notebooks");
+        var notebooks = Path.Combine(Repository.Root(), "notebooks");
         var files = Directory.GetFiles(notebooks, "*.ipynb").Order(StringComparer.Ordinal).ToList();
         if (files.Count == 0) throw new IOException($"{notebooks}: no notebooks found.");
         var folder = RunFolders.Create("notebooks", s.Out);
@@ -42,13 +42,5 @@ public sealed class NotebooksRunCommand : Command<NotebooksRunCommand.Settings>
         AtomicFile.WriteAllText(Path.Combine(folder, "index.html"), index.Append("</table></body></html>\n").ToString());
         AnsiConsole.MarkupLine($"{results.Count(r => r.Succeeded)} of {results.Count} notebooks ran; executed copies and index.html in {Markup.Escape(folder)}");
         return results.All(r => r.Succeeded) ? 0 : 1;
-    }
-
-    /// <summary>The repository holding the notebooks: the working directory or one above it with FaceGenNotebooks.sln.</summary>
-    static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "FaceGenNotebooks.sln"))) return dir.FullName;
-        throw new IOException($"{Environment.CurrentDirectory}: not inside the FaceGen Notebooks repository (no FaceGenNotebooks.sln above it); run from the repository.");
     }
 }

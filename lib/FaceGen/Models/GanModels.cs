@@ -143,7 +143,7 @@ public sealed class DcganDiscriminator : GanDiscriminator
     {
         if (classCount > 0 && labels is null) throw new ArgumentException($"DcganDiscriminator is conditional on {classCount} classes: pass labels.");
         var h = features.forward(images);
-        var logits = head.forward(h).view(-1);
+        var logits = head.call(h).view(-1);
         if (projection is null) return logits;
         return logits + (projection.forward(labels!) * h.sum(new long[] { 2, 3 })).sum(1);
     }

@@ -149,15 +149,15 @@ public sealed class MlpVae : Vae
     public override (Tensor Mu, Tensor LogVar) Encode(Tensor x, Tensor? labels = null)
     {
         RequireLabels(labels);
-        var h1 = functional.relu(fc1.forward(WithLabel(x.flatten(1), labels)));
-        return (fc21.forward(h1), fc22.forward(h1));
+        var h1 = functional.relu(fc1.call(WithLabel(x.flatten(1), labels)));
+        return (fc21.call(h1), fc22.call(h1));
     }
 
     public override VaeDecoding Decode(Tensor z, Tensor? labels = null)
     {
         RequireLabels(labels);
-        var h3 = functional.relu(fc3.forward(WithLabel(z, labels)));
-        var output = fc4.forward(h3);
+        var h3 = functional.relu(fc3.call(WithLabel(z, labels)));
+        var output = fc4.call(h3);
         long blocks = learnedScale ? 2 : 1;
         return SplitDecoderOutput(output.view(output.shape[0], blocks * imageShape[0], imageShape[1], imageShape[2]));
     }
@@ -238,13 +238,13 @@ public sealed class ConvVae : Vae
     {
         RequireLabels(labels);
         var h = WithLabel(encoder.forward(x).flatten(1), labels);
-        return (fcMu.forward(h), fcLogVar.forward(h));
+        return (fcMu.call(h), fcLogVar.call(h));
     }
 
     public override VaeDecoding Decode(Tensor z, Tensor? labels = null)
     {
         RequireLabels(labels);
-        var h = functional.relu(fcDecode.forward(WithLabel(z, labels)));
+        var h = functional.relu(fcDecode.call(WithLabel(z, labels)));
         return SplitDecoderOutput(decoder.forward(h.view(h.shape[0], topChannels, 4, 4)));
     }
 
