@@ -1,0 +1,72 @@
+using FaceGen.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace FaceGen.Restoration;
+
+/// <summary>
+/// Classical restorations the generative models are measured against, on images in [0, 1], (B, C, H, W).
+/// Super-resolution's baseline is bicubic interpolation (<see cref="Degradations.DownUpBicubic4"/> itself).
+/// </summary>
+public static class Baselines
+{
+    /// <summary>Gaussian blur with standard deviation <paramref name="sigma"/> pixels (kernel 2⌈3σ⌉ + 1, reflected
+    /// borders), applied per channel: a separable low-pass filter, the classic denoiser.</summary>
+    public static Tensor GaussianBlur(Tensor x, double sigma)
+    {
+        TorchRuntime.EnsureInitialized();
+        if (!(sigma > 0)) throw new ArgumentException($"blur σ = {sigma}: must be > 0.");
+        int radius = (int)Math.Ceiling(3 * sigma);
+        var offsets = arange(-radius, radius + 1, dtype: ScalarType.Float32);
+        var kernel = exp(-offsets.square() / (2 * sigma * sigma));
+        kernel = (kernel / kernel.sum()).to(x.device);
+        long channels = x.shape[1];
+        var padded = pad(x, new long[] { radius, radius, radius, radius }, PaddingModes.Reflect);
+        var rows = conv2d(padded, kernel.view(1, 1, 1, -1).expand(channels, 1, 1, -1), groups: channels);
+        return conv2d(rows, kernel.view(1, 1, -1, 1).expand(channels, 1, -1, 1), groups: channels);
+    }
+
+    /// <summary>3×3 median filter per channel (reflected borders): removes outliers, keeps edges better than a blur.</summary>
+    public static Tensor Median3x3(Tensor x)
+    {
+        TorchRuntime.EnsureInitialized();
+        var (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
+        var padded = pad(x, new long[] { 1, 1, 1, 1 }, PaddingModes.Reflect);
+        var patches = unfold(padded.reshape(b * c, 1, h + 2, w + 2), 3);   // (B·C, 9, H·W)
+        return patches.sort(1).Values.select(1, 4).view(b, c, h, w);   // the 5th of 9 sorted values
+    }
+
+    /// <summary>Each hole filled with the mean of the image's known pixels, per channel.</summary>
+    public static Tensor MeanFill(Tensor x, Tensor known)
+    {
+        var k = known.expand_as(x);
+        var mean = (x * k).sum(new long[] { 2, 3 }, keepdim: true) / k.sum(new long[] { 2, 3 }, keepdim: true).clamp_min(1);
+        return Degradations.Composite(mean.expand_as(x), x, known);
+    }
+
+    /// <summary>
+    /// Harmonic (diffusion) fill: the hole takes the solution of Laplace's equation ∇²u = 0 with the known pixels as
+    /// boundary values, i.e. every hole pixel equals the mean of its 4 neighbours. Solved by Jacobi iteration from the
+    /// mean fill, u ← composite(mean of 4 neighbours of u), until no pixel changes by more than <paramref name="tolerance"/>
+    /// or after <paramref name="maxIterations"/> sweeps. Image borders are replicated (zero normal derivative).
+    /// A linear ramp is harmonic, so it is reproduced exactly (tested).
+    /// </summary>
+    public static Tensor HarmonicFill(Tensor x, Tensor known, double tolerance = 1e-5, int maxIterations = 5000)
+    {
+        TorchRuntime.EnsureInitialized();
+        using var noGrad = no_grad();
+        var u = MeanFill(x, known);
+        var stencil = tensor(new float[] { 0, 0.25f, 0, 0.25f, 0, 0.25f, 0, 0.25f, 0 }).view(1, 1, 3, 3).to(x.device).expand(x.shape[1], 1, 3, 3);
+        for (int i = 0; i < maxIterations; i++)
+        {
+            using var scope = NewDisposeScope();
+            var neighbours = conv2d(pad(u, new long[] { 1, 1, 1, 1 }, PaddingModes.Replicate), stencil, groups: x.shape[1]);
+            var next = Degradations.Composite(neighbours, x, known);
+            bool converged = (next - u).abs().max().item<float>() < tolerance;
+            u = next.MoveToOuterDisposeScope();
+            if (converged) break;
+        }
+        return u;
+    }
+}
