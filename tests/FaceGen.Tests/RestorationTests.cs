@@ -19,7 +19,7 @@ public class RestorationTests
         var image = Ramp();
         using var generator = Seeding.Generator(1);
         var known = Degradations.Mask(MaskKind.Mouth, 2, 64, generator);
-        var filled = Baselines.HarmonicFill(Degradations.ApplyMask(image, known), known, tolerance: 1e-7, maxIterations: 20000);
+        var filled = Baselines.HarmonicFill(Degradations.ApplyMask(image, known), known);
         float worst = (filled - image).abs().max().item<float>();
         Assert.True(worst < 2e-3, $"largest error {worst}");
         // The mean fill cannot: it puts one value in the hole.

@@ -47,24 +47,34 @@ public static class Baselines
 
     /// <summary>
     /// Harmonic (diffusion) fill: the hole takes the solution of Laplace's equation ∇²u = 0 with the known pixels as
-    /// boundary values, i.e. every hole pixel equals the mean of its 4 neighbours. Solved by Jacobi iteration from the
-    /// mean fill, u ← composite(mean of 4 neighbours of u), until no pixel changes by more than <paramref name="tolerance"/>
-    /// or after <paramref name="maxIterations"/> sweeps. Image borders are replicated (zero normal derivative).
-    /// A linear ramp is harmonic, so it is reproduced exactly (tested).
+    /// boundary values, i.e. every hole pixel equals the mean of its 4 neighbours. Solved from the mean fill by red–black
+    /// successive over-relaxation, u ← u + ω·(mean of 4 neighbours − u) on one colour of the checkerboard, then the other,
+    /// ω = 1.9 (plain Jacobi iteration, ω = 1, needs ~100× more sweeps on a 30-pixel hole); it stops when no pixel changes by
+    /// more than <paramref name="tolerance"/> or after <paramref name="maxIterations"/> sweeps. Image borders are replicated
+    /// (zero normal derivative). A linear ramp is harmonic, so it is reproduced exactly (tested).
     /// </summary>
-    public static Tensor HarmonicFill(Tensor x, Tensor known, double tolerance = 1e-5, int maxIterations = 5000)
+    public static Tensor HarmonicFill(Tensor x, Tensor known, double tolerance = 1e-6, int maxIterations = 5000)
     {
         TorchRuntime.EnsureInitialized();
+        const double omega = 1.9;
         using var noGrad = no_grad();
         var u = MeanFill(x, known);
-        var stencil = tensor(new float[] { 0, 0.25f, 0, 0.25f, 0, 0.25f, 0, 0.25f, 0 }).view(1, 1, 3, 3).to(x.device).expand(x.shape[1], 1, 3, 3);
+        long channels = x.shape[1], h = x.shape[2], w = x.shape[3];
+        var stencil = tensor(new float[] { 0, 0.25f, 0, 0.25f, 0, 0.25f, 0, 0.25f, 0 }).view(1, 1, 3, 3).to(x.device).expand(channels, 1, 3, 3);
+        var parity = (arange(h).view(-1, 1) + arange(w).view(1, -1)).remainder(2).to(x.device);
+        var hole = (known < 0.5).expand_as(x);
+        var colours = new[] { hole.logical_and(parity == 0), hole.logical_and(parity == 1) };
         for (int i = 0; i < maxIterations; i++)
         {
             using var scope = NewDisposeScope();
-            var neighbours = conv2d(pad(u, new long[] { 1, 1, 1, 1 }, PaddingModes.Replicate), stencil, groups: x.shape[1]);
-            var next = Degradations.Composite(neighbours, x, known);
-            bool converged = (next - u).abs().max().item<float>() < tolerance;
-            u = next.MoveToOuterDisposeScope();
+            var before = u;
+            foreach (var colour in colours)
+            {
+                var neighbours = conv2d(pad(u, new long[] { 1, 1, 1, 1 }, PaddingModes.Replicate), stencil, groups: channels);
+                u = where(colour, u + omega * (neighbours - u), u);
+            }
+            bool converged = (u - before).abs().max().item<float>() < tolerance;
+            u = u.MoveToOuterDisposeScope();
             if (converged) break;
         }
         return u;
