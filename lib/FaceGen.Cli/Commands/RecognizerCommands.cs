@@ -136,7 +136,7 @@ public sealed class EvalRecognizerCommand : Command<EvalRecognizerCommand.Settin
         table.AddRow("equal error rate", $"{v.EqualErrorRate:P2}");
         table.AddRow("TAR at FAR = 1e-2", $"{v.TarAtFar1e2:P1}");
         table.AddRow("TAR at FAR = 1e-3", $"{v.TarAtFar1e3:P1}");
-        table.AddRow("best-threshold accuracy (threshold chosen on these pairs)", $"{v.BestAccuracy:P1} at cos ≥ {v.BestThreshold:F3}");
+        table.AddRow("best-threshold accuracy, balanced (threshold chosen on these pairs)", $"{v.BestAccuracy:P1} at cos ≥ {v.BestThreshold:F3}");
         return table;
     }
 }

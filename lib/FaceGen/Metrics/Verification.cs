@@ -9,7 +9,8 @@ public sealed record RocCurve(double[] Thresholds, double[] FalseAcceptRates, do
 /// <summary>The threshold with the highest accuracy (correct decisions over all pairs) when pairs with score ≥ threshold are accepted.</summary>
 public sealed record ThresholdAccuracy(double Threshold, double Accuracy);
 
-/// <summary>The usual verification figures of one set of scored pairs (<see cref="Verification.Summarise"/>).</summary>
+/// <summary>The usual verification figures of one set of scored pairs (<see cref="Verification.Summarise"/>);
+/// <see cref="BestAccuracy"/> is balanced (genuine and impostor pairs weigh the same) and its threshold chosen on these pairs.</summary>
 public sealed record VerificationSummary(int GenuinePairs, int ImpostorPairs, double Auc, double EqualErrorRate,
     double TarAtFar1e2, double TarAtFar1e3, double BestAccuracy, double BestThreshold);
 
@@ -77,24 +78,28 @@ public static class Verification
         return best;
     }
 
-    /// <summary>The best accuracy (TP + TN) / (P + N) over all thresholds of the ROC, and that threshold
-    /// (the first, i.e. strictest, on a tie). A threshold picked on the evaluated pairs themselves is
-    /// optimistic; report it as such or pick it on other pairs.</summary>
-    public static ThresholdAccuracy BestAccuracy(RocCurve roc, int genuinePairs, int impostorPairs)
+    /// <summary>The best accuracy over the thresholds that are scores (t = +∞ excluded), and that threshold (the
+    /// strictest on a tie): accuracy(t) = (w_g·TAR(t) + w_i·(1 − FAR(t))) / (w_g + w_i). With the weights equal to the
+    /// numbers of genuine and impostor pairs it is the fraction of correct decisions; with equal weights it is the
+    /// accuracy on a balanced set of pairs (as LFW's), which a majority of impostor pairs cannot inflate.
+    /// A threshold picked on the evaluated pairs themselves is optimistic; report it as such.</summary>
+    public static ThresholdAccuracy BestAccuracy(RocCurve roc, double genuineWeight = 1, double impostorWeight = 1)
     {
-        int best = 0;
-        double Accuracy(int i) => (roc.TrueAcceptRates[i] * genuinePairs + (1 - roc.FalseAcceptRates[i]) * impostorPairs) / (genuinePairs + impostorPairs);
-        for (int i = 1; i < roc.Thresholds.Length; i++)
+        if (roc.Thresholds.Length < 2) throw new ArgumentException("the ROC curve has no finite threshold.");
+        double Accuracy(int i) => (genuineWeight * roc.TrueAcceptRates[i] + impostorWeight * (1 - roc.FalseAcceptRates[i])) / (genuineWeight + impostorWeight);
+        int best = 1;
+        for (int i = 2; i < roc.Thresholds.Length; i++)
             if (Accuracy(i) > Accuracy(best)) best = i;
         return new ThresholdAccuracy(roc.Thresholds[best], Accuracy(best));
     }
 
-    /// <summary>AUC, EER, TAR at FAR = 10⁻² and 10⁻³, and the best-threshold accuracy of scored pairs.</summary>
+    /// <summary>AUC, EER, TAR at FAR = 10⁻² and 10⁻³, and the best-threshold accuracy on balanced pairs
+    /// (<see cref="BestAccuracy"/> with equal weights) of scored pairs.</summary>
     public static VerificationSummary Summarise(IReadOnlyList<double> scores, IReadOnlyList<bool> genuine)
     {
         var roc = Roc(scores, genuine);
         int positives = genuine.Count(g => g), negatives = genuine.Count - positives;
-        var best = BestAccuracy(roc, positives, negatives);
+        var best = BestAccuracy(roc);
         return new VerificationSummary(positives, negatives, Auc(roc), EqualErrorRate(roc), TarAtFar(roc, 1e-2), TarAtFar(roc, 1e-3),
             best.Accuracy, best.Threshold);
     }
