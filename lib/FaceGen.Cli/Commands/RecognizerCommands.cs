@@ -25,7 +25,7 @@ public sealed class TrainRecognizerCommand : Command<TrainRecognizerCommand.Sett
         [CommandOption("--image-size <PIXELS>"), Description("Image size, a multiple of 8 (32 or 64; default: --size)")]
         public int? ImageSize { get; init; }
 
-        [CommandOption("--width <W>"), Description("Channels of the first convolution (then 2w, 4w, 8w)"), DefaultValue(32)]
+        [CommandOption("--width <W>"), Description("Channels of the first convolution (then 2w, 4w, 8w)"), DefaultValue(16)]
         public int Width { get; init; }
 
         [CommandOption("--embedding <D>"), DefaultValue(128)]
@@ -37,7 +37,7 @@ public sealed class TrainRecognizerCommand : Command<TrainRecognizerCommand.Sett
         [CommandOption("--margin <M>"), Description("Margin heads: m (default: cosface 0.35, arcface 0.5 rad)")]
         public double? Margin { get; init; }
 
-        [CommandOption("--steps <N>"), DefaultValue(600)]
+        [CommandOption("--steps <N>"), DefaultValue(300)]
         public int Steps { get; init; }
 
         [CommandOption("--batch <B>"), DefaultValue(64)]

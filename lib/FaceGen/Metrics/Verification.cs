@@ -59,11 +59,10 @@ public static class Verification
     {
         var far = roc.FalseAcceptRates;
         var frr = roc.TrueAcceptRates.Select(t => 1 - t).ToArray();
-        // FAR − FRR rises from −1 at (0, 0) to +1 at (1, 1); find the first point where it is ≥ 0.
+        // FAR − FRR rises from −1 at (0, 0) to +1 at (1, 1); find the first point where it is ≥ 0 (never the first point).
         int i = Enumerable.Range(0, far.Length).First(k => far[k] - frr[k] >= 0);
-        if (i == 0 || far[i] - frr[i] == 0) return (far[i] + frr[i]) / 2;
         double before = far[i - 1] - frr[i - 1], after = far[i] - frr[i];
-        double w = before / (before - after);        // fraction of the way from point i−1 to point i where FAR = FRR
+        double w = before / (before - after);        // fraction of the way from point i−1 to point i where FAR = FRR, in (0, 1]
         return far[i - 1] + w * (far[i] - far[i - 1]);
     }
 

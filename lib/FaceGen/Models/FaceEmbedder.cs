@@ -28,7 +28,7 @@ public sealed class FaceEmbedder : Module<Tensor, Tensor>
     /// <summary>Length d of the embedding.</summary>
     public int EmbeddingSize { get; }
 
-    public FaceEmbedder(int imageSize = 64, int channels = 1, int width = 32, int embeddingSize = 128) : base(nameof(FaceEmbedder))
+    public FaceEmbedder(int imageSize = 64, int channels = 1, int width = 16, int embeddingSize = 128) : base(nameof(FaceEmbedder))
     {
         TorchRuntime.EnsureInitialized();
         if (imageSize < 16 || imageSize % 8 != 0)

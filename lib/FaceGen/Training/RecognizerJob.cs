@@ -21,12 +21,12 @@ public sealed record RecognizerJobOptions
     public int? SplitSeed { get; init; }
     public int ImageSize { get; init; } = 64;
     public int Channels { get; init; } = 1;
-    public int Width { get; init; } = 32;
+    public int Width { get; init; } = 16;
     public int Embedding { get; init; } = 128;
     /// <summary>Margin heads' s and m; null = the head's default (<see cref="RecognitionHead.Create"/>).</summary>
     public double? Scale { get; init; }
     public double? Margin { get; init; }
-    public int Steps { get; init; } = 600;
+    public int Steps { get; init; } = 300;
     public int Batch { get; init; } = 64;
     public double LearningRate { get; init; } = 2e-3;
     public double WeightDecay { get; init; } = 5e-4;
