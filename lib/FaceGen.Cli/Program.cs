@@ -23,6 +23,7 @@ app.Configure(config =>
         train.SetDescription("Train a model; results go to a new run folder.");
         train.AddCommand<TrainGanCommand>("gan").WithDescription("Train a GAN (DCGAN, loss family, conditional, EMA, penalties).");
         train.AddCommand<TrainVaeCommand>("vae").WithDescription("Train a VAE (MLP or conv, Bernoulli/Gaussian/Laplace, β and warm-up, conditional).");
+        train.AddCommand<TrainRecognizerCommand>("recognizer").WithDescription("Train a face recogniser (CNN embedding; softmax, CosFace or ArcFace head) on a k-per-identity split.");
     });
     config.AddBranch("sample", sample =>
     {
@@ -33,6 +34,7 @@ app.Configure(config =>
     {
         evaluate.SetDescription("Evaluate a trained model.");
         evaluate.AddCommand<EvalVaeCommand>("vae").WithDescription("ELBO, IWAE bound and log p(x) estimate (nats, bits/dim) on a test split.");
+        evaluate.AddCommand<EvalRecognizerCommand>("recognizer").WithDescription("Identification (vs eigenfaces and pixel 1-NN) and verification AUC/EER/TAR@FAR of a recogniser run.");
     });
     config.AddBranch("notebooks", notebooks =>
     {

@@ -24,6 +24,18 @@ public static class FrechetDistance
         if (a.shape[0] < 2 || b.shape[0] < 2) throw new ArgumentException("Each set needs at least 2 samples for a covariance.");
         var (muA, covA) = MeanAndCovariance(a);
         var (muB, covB) = MeanAndCovariance(b);
+        return BetweenGaussians(muA, covA, muB, covB);
+    }
+
+    /// <summary>The Fréchet distance between N(<paramref name="meanA"/>, <paramref name="covarianceA"/>) and
+    /// N(<paramref name="meanB"/>, <paramref name="covarianceB"/>) given directly (means (D), covariances (D, D)),
+    /// by the formula of the class summary; clipped at 0 against rounding.</summary>
+    public static double BetweenGaussians(Tensor meanA, Tensor covarianceA, Tensor meanB, Tensor covarianceB)
+    {
+        TorchRuntime.EnsureInitialized();
+        using var scope = NewDisposeScope();
+        var (muA, covA) = (meanA.to_type(ScalarType.Float64).cpu(), covarianceA.to_type(ScalarType.Float64).cpu());
+        var (muB, covB) = (meanB.to_type(ScalarType.Float64).cpu(), covarianceB.to_type(ScalarType.Float64).cpu());
         var rootA = SymmetricSqrt(covA);
         var middle = SymmetricSqrt(rootA.matmul(covB).matmul(rootA));
         var fd = (muA - muB).square().sum() + covA.trace() + covB.trace() - 2 * middle.trace();

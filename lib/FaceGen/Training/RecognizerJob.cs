@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using FaceGen.Data;
+using FaceGen.Metrics;
+using FaceGen.Models;
+using FaceGen.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FaceGen.Training;
+
+/// <summary>Everything that defines a recogniser training run (saved as <c>config.json</c> in its folder).</summary>
+public sealed record RecognizerJobOptions
+{
+    public string Dataset { get; init; } = "synthetic";
+    public string? DataRoot { get; init; }
+    /// <summary>softmax, cosface or arcface (<see cref="RecognitionHead.Parse"/>).</summary>
+    public string Head { get; init; } = "arcface";
+    /// <summary>Training images per identity k; the rest of each identity is the test set (<see cref="Splits.PerIdentity(FaceDataset, int, int?)"/>).</summary>
+    public int TrainPerIdentity { get; init; } = 5;
+    /// <summary>Null: the first k images of each identity train (the AT&amp;T protocol); else k chosen with this seed.</summary>
+    public int? SplitSeed { get; init; }
+    public int ImageSize { get; init; } = 64;
+    public int Channels { get; init; } = 1;
+    public int Width { get; init; } = 16;
+    public int Embedding { get; init; } = 128;
+    /// <summary>Margin heads' s and m; null = the head's default (<see cref="RecognitionHead.Create"/>).</summary>
+    public double? Scale { get; init; }
+    public double? Margin { get; init; }
+    public int Steps { get; init; } = 300;
+    public int Batch { get; init; } = 64;
+    public double LearningRate { get; init; } = 2e-3;
+    public double WeightDecay { get; init; } = 5e-4;
+    public bool Flip { get; init; } = true;
+    public int CropPadding { get; init; } = 4;
+    public double Jitter { get; init; } = 0.2;
+    public int Seed { get; init; }
+    public int Identities { get; init; } = 40;
+    public int PerIdentity { get; init; } = 10;
+    public int? MaxImages { get; init; }
+    public bool SkipBad { get; init; }
+    public int CheckpointEvery { get; init; } = 500;
+    /// <summary>Verification pairs drawn from the test images (at most this many of each kind).</summary>
+    public int GenuinePairs { get; init; } = 3000;
+    public int ImpostorPairs { get; init; } = 30000;
+    public string? Device { get; init; }
+}
+
+/// <summary>Closed-set identification accuracy (1-nearest-neighbour, gallery = the training images, probes = the
+/// test images) of the recogniser and of two baselines on the same split, and the recogniser's verification
+/// figures on pairs of test images (score = cosine of the embeddings).</summary>
+public sealed record RecognizerEvaluation(int TrainImages, int TestImages, int Identities, int TrainPerIdentity,
+    double RecognizerAccuracy, double EigenfacesAccuracy, int EigenfacesComponents, double PixelNearestNeighbourAccuracy,
+    VerificationSummary Verification);
+
+/// <summary>What a finished recogniser run measured (<c>metrics.json</c>).</summary>
+public sealed record RecognizerJobResult(string Folder, long Steps, double Seconds, long Parameters,
+    IReadOnlyDictionary<string, double> LastStep, RecognizerEvaluation Evaluation);
+
+/// <summary>
+/// A complete recogniser run, shared by <c>facegen train recognizer</c>, <c>facegen eval recognizer</c> and the
+/// notebooks: split the identities' images k / rest, train the embedder and head with the <see cref="Trainer"/>,
+/// and write the folder layout of <see cref="GanJob"/> (config, model, history, checkpoints/final, metrics,
+/// report). No checkpoint is chosen by test accuracy — the test images are only looked at once, at the end.
+/// </summary>
+public static class RecognizerJob
+{
+    public static RecognizerJobResult Run(RecognizerJobOptions options, string folder, IProgress<ProgressReport>? progress = null, params ITrainingCallback[] callbacks)
+    {
+        var kind = RecognitionHead.Parse(options.Head);
+        var device = Devices.Resolve(options.Device);
+        Seeding.Seed(options.Seed);
+        JobSupport.WriteJson(folder, "config.json", options);
+        var (train, test) = LoadSplit(options, progress);
+        using (train)
+        using (test)
+        {
+            JobSupport.WriteJson(folder, "model.json", new JobSupport.ModelShape(train.ClassCount, train.ClassNames.ToArray()));
+            using var recognizer = new RecognizerTrainable(CreateEmbedder(options), CreateHead(options, kind, train.ClassCount),
+                new RecognizerAugmentation(options.CropPadding, options.Jitter), options.LearningRate, options.WeightDecay, options.Steps, device);
+            using var batches = new DatasetBatches(train, new BatchOptions(Math.Min(options.Batch, train.Count), Seed: options.Seed, DropLast: true,
+                RandomHorizontalFlip: options.Flip, Range: PixelRange.Unit, Device: device));
+            var trainer = new Trainer(recognizer, batches, new TrainerOptions(options.Steps, CheckpointEvery: options.CheckpointEvery, OutputFolder: folder),
+                callbacks.Append(new JobSupport.ProgressCallback("train recognizer", progress)).ToArray());
+            var clock = Stopwatch.StartNew();
+            var history = trainer.Run();
+            double seconds = clock.Elapsed.TotalSeconds;
+            trainer.SaveCheckpoint(Path.Combine(folder, "checkpoints", "final"));
+
+            var evaluation = Evaluate(recognizer.Embedder, train, test, options, progress);
+            var result = new RecognizerJobResult(folder, trainer.StepsDone, seconds,
+                GanArchitecture.ParameterCount(recognizer.Embedder) + GanArchitecture.ParameterCount(recognizer.Head), history.Records[^1].Metrics, evaluation);
+            JobSupport.WriteJson(folder, "metrics.json", result);
+            RunReport.Write(folder, $"Recogniser on {train.Name}: {kind} head, k = {options.TrainPerIdentity}", new Dictionary<string, string>
+            {
+                ["data"] = $"{options.Dataset}: {train.Count} training / {test.Count} test images of {train.ClassCount} identities, {train.Channels}×{train.Height}×{train.Width}",
+                ["model"] = $"CNN width {options.Width} → {options.Embedding}-d embedding, {kind} head, {result.Parameters:N0} parameters",
+                ["training"] = $"{result.Steps} steps of batch {options.Batch}, AdamW {options.LearningRate} (cosine decay), weight decay {options.WeightDecay}, " +
+                               $"flip {options.Flip}, crop ±{options.CropPadding} px, jitter {options.Jitter}, seed {options.Seed}, {seconds:F1} s",
+                ["identification (1-NN)"] = $"recogniser {evaluation.RecognizerAccuracy:P1}; eigenfaces ({evaluation.EigenfacesComponents}) {evaluation.EigenfacesAccuracy:P1}; pixels {evaluation.PixelNearestNeighbourAccuracy:P1}",
+                ["verification"] = $"AUC {evaluation.Verification.Auc:F4}, EER {evaluation.Verification.EqualErrorRate:P2}, " +
+                                   $"TAR@FAR=1e-2 {evaluation.Verification.TarAtFar1e2:P1}, TAR@FAR=1e-3 {evaluation.Verification.TarAtFar1e3:P1} " +
+                                   $"({evaluation.Verification.GenuinePairs} genuine / {evaluation.Verification.ImpostorPairs} impostor pairs)",
+            }, history);
+            return result;
+        }
+    }
+
+    /// <summary>The run's data set split into k training images per identity and the rest for testing.</summary>
+    public static (FaceDataset Train, FaceDataset Test) LoadSplit(RecognizerJobOptions o, IProgress<ProgressReport>? progress)
+    {
+        using var all = JobSupport.Load(o.Dataset, o.DataRoot, o.ImageSize, o.Channels, o.SkipBad, o.MaxImages, o.Identities, o.PerIdentity,
+            o.Seed, DatasetPart.Train, progress);
+        return Splits.PerIdentity(all, o.TrainPerIdentity, o.SplitSeed);
+    }
+
+    public static FaceEmbedder CreateEmbedder(RecognizerJobOptions o) => new(o.ImageSize, o.Channels, o.Width, o.Embedding);
+
+    public static RecognitionHead CreateHead(RecognizerJobOptions o, RecognitionHeadKind kind, int classes) =>
+        RecognitionHead.Create(kind, o.Embedding, classes, o.Scale, o.Margin);
+
+    /// <summary>The figures of <see cref="RecognizerEvaluation"/> for an embedder on a split: identification by the
+    /// recogniser (embeddings), eigenfaces (min(50, N − 1) components) and raw pixels, all 1-NN with the training
+    /// images as gallery; verification on seeded pairs of test images.</summary>
+    public static RecognizerEvaluation Evaluate(FaceEmbedder embedder, FaceDataset train, FaceDataset test, RecognizerJobOptions options,
+        IProgress<ProgressReport>? progress = null)
+    {
+        TorchRuntime.EnsureInitialized();
+        using var scope = NewDisposeScope();
+        progress?.Report(new("evaluate", 0, 3, "measures"));
+        var trainImages = FaceDataset.ToUnitRange(train.Images);
+        var testImages = FaceDataset.ToUnitRange(test.Images);
+        var truth = test.Labels.data<long>().ToArray();
+        double Accuracy(Tensor gallery, Tensor probes) =>
+            Identification.Accuracy(Identification.NearestNeighbour(gallery, train.Labels, probes), truth);
+
+        var trainEmbeddings = embedder.Embed(trainImages);
+        var testEmbeddings = embedder.Embed(testImages);
+        double recognizer = Accuracy(trainEmbeddings, testEmbeddings);
+        progress?.Report(new("evaluate", 1, 3, "measures"));
+
+        int components = Math.Min(50, train.Count - 1);
+        using var pca = Eigenfaces.Fit(trainImages, components);
+        double eigenfaces = Accuracy(pca.Project(trainImages), pca.Project(testImages));
+        double pixels = Accuracy(trainImages.flatten(1), testImages.flatten(1));
+        progress?.Report(new("evaluate", 2, 3, "measures"));
+
+        var pairs = VerificationPairs.FromLabels(test.LabelArray(), options.GenuinePairs, options.ImpostorPairs, options.Seed);
+        var first = tensor(pairs.Select(p => (long)p.First).ToArray());
+        var second = tensor(pairs.Select(p => (long)p.Second).ToArray());
+        // Embeddings have unit length: their dot product is the cosine.
+        var scores = (testEmbeddings.index_select(0, first) * testEmbeddings.index_select(0, second)).sum(new long[] { 1 })
+            .to_type(ScalarType.Float64).data<double>().ToArray();
+        var verification = Verification.Summarise(scores, pairs.Select(p => p.Genuine).ToArray());
+        progress?.Report(new("evaluate", 3, 3, "measures"));
+        return new RecognizerEvaluation(train.Count, test.Count, train.ClassCount, options.TrainPerIdentity,
+            recognizer, eigenfaces, components, pixels, verification);
+    }
+
+    /// <summary>What <c>facegen eval recognizer</c> measured, as <c>metrics.json</c> in <paramref name="folder"/>.</summary>
+    public static void WriteEvaluation(string folder, string checkpoint, RecognizerEvaluation evaluation) =>
+        JobSupport.WriteJson(folder, "metrics.json", new { Checkpoint = Path.GetFullPath(checkpoint), Evaluation = evaluation });
+
+    /// <summary>The embedder of a recogniser run (its final checkpoint) or of one of its checkpoint folders, in eval
+    /// mode, with the run's options.</summary>
+    public static (FaceEmbedder Embedder, RecognizerJobOptions Options) Load(string runOrCheckpoint, Device? device = null)
+    {
+        TorchRuntime.EnsureInitialized();
+        var (run, checkpoint) = JobSupport.ResolveRun(runOrCheckpoint);
+        var options = JobSupport.ReadJson<RecognizerJobOptions>(Path.Combine(run, "config.json"));
+        var weights = Path.Combine(checkpoint, "embedder.module");
+        if (!File.Exists(weights)) throw new DataException(runOrCheckpoint, "not a recogniser run or checkpoint (no embedder.module).");
+        var embedder = CreateEmbedder(options);
+        embedder.load(weights);
+        embedder.to(device ?? CPU);
+        embedder.eval();
+        return (embedder, options);
+    }
+}
