@@ -24,6 +24,7 @@ app.Configure(config =>
         train.AddCommand<TrainGanCommand>("gan").WithDescription("Train a GAN (DCGAN, loss family, conditional, EMA, penalties).");
         train.AddCommand<TrainVaeCommand>("vae").WithDescription("Train a VAE (MLP or conv, Bernoulli/Gaussian/Laplace, β and warm-up, conditional).");
         train.AddCommand<TrainRecognizerCommand>("recognizer").WithDescription("Train a face recogniser (CNN embedding; softmax, CosFace or ArcFace head) on a k-per-identity split.");
+        train.AddCommand<TrainRestoreCommand>("restore").WithDescription("Train a restorer (×4 super-resolution, denoising or inpainting; U-Net, U-Net + adversarial, or VAE) and score it against classical baselines.");
     });
     config.AddBranch("sample", sample =>
     {
@@ -35,6 +36,7 @@ app.Configure(config =>
         evaluate.SetDescription("Evaluate a trained model.");
         evaluate.AddCommand<EvalVaeCommand>("vae").WithDescription("ELBO, IWAE bound and log p(x) estimate (nats, bits/dim) on a test split.");
         evaluate.AddCommand<EvalRecognizerCommand>("recognizer").WithDescription("Identification (vs eigenfaces and pixel 1-NN) and verification AUC/EER/TAR@FAR of a recogniser run.");
+        evaluate.AddCommand<EvalRestoreCommand>("restore").WithDescription("PSNR/SSIM (overall and in the hole), and with --recognizer identity similarity and verification, of a restoration run vs the baselines.");
     });
     config.AddBranch("notebooks", notebooks =>
     {

@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using FaceGen.Data;
+using FaceGen.Metrics;
+using FaceGen.Models;
+using FaceGen.Restoration;
+using FaceGen.Runtime;
+using static TorchSharp.torch;
+
+namespace FaceGen.Training;
+
+/// <summary>Everything that defines a restoration run (saved as <c>config.json</c>).</summary>
+public sealed record RestorationJobOptions
+{
+    /// <summary>sr4 (×4 super-resolution, 16→64 at 64 px), denoise, inpaint.</summary>
+    public string Task { get; init; } = "inpaint";
+    /// <summary>unet (reconstruction loss only), unet-gan (plus an adversarial term), vae.</summary>
+    public string Model { get; init; } = "unet-gan";
+    public string Dataset { get; init; } = "synthetic";
+    public string? DataRoot { get; init; }
+    public int ImageSize { get; init; } = 64;
+    public int Channels { get; init; } = 3;
+    public int Width { get; init; } = 32;
+    public int Latent { get; init; } = 64;
+    public double Beta { get; init; } = 1;
+    public double AdversarialWeight { get; init; } = 0.01;
+    public double[] NoiseSigmas { get; init; } = [0.05, 0.1, 0.2];
+    public MaskKind[] Masks { get; init; } = Enum.GetValues<MaskKind>();
+    public int Steps { get; init; } = 1000;
+    public int Batch { get; init; } = 32;
+    public double LearningRate { get; init; } = 2e-4;
+    public int Seed { get; init; } = 1;
+    public int Identities { get; init; } = 64;
+    public int PerIdentity { get; init; } = 16;
+    public int? MaxImages { get; init; }
+    public bool SkipBad { get; init; }
+    public double TestFraction { get; init; } = 0.2;
+    /// <summary>Held-out images scored at the end (the first N of the test split).</summary>
+    public int EvaluationImages { get; init; } = 256;
+    public int SampleEvery { get; init; } = 250;
+    public int CheckpointEvery { get; init; } = 500;
+    public string? Device { get; init; }
+
+    public RestorationTask ParsedTask => Task switch
+    {
+        "sr4" => RestorationTask.SuperResolution4,
+        "denoise" => RestorationTask.Denoise,
+        "inpaint" => RestorationTask.Inpaint,
+        _ => throw new ArgumentException($"--task {Task}: expected sr4, denoise or inpaint."),
+    };
+
+    public RestorerKind ParsedModel => Model switch
+    {
+        "unet" => RestorerKind.UNet,
+        "unet-gan" => RestorerKind.UNetGan,
+        "vae" => RestorerKind.Vae,
+        _ => throw new ArgumentException($"--model {Model}: expected unet, unet-gan or vae."),
+    };
+
+    public RestorationOptions Restoration => new(ParsedTask, ParsedModel, NoiseSigmas, Masks, AdversarialWeight, LearningRate, Width, Latent, Beta, Seed);
+}
+
+/// <summary>One line of a restoration evaluation: a method on one degradation (e.g. "harmonic fill" on "eye band"),
+/// averaged over the held-out faces. PSNR/SSIM against the originals (null for the originals themselves); HolePsnr over
+/// the missing pixels only (inpainting); with a recogniser: identity similarity cos(e(processed), e(original)) and
+/// verification of processed faces against the originals of the other test faces (AUC, balanced best accuracy).</summary>
+public sealed record RestorationScore(string Degradation, string Method, int Images, double? Psnr, double? Ssim, double? HolePsnr,
+    double? IdentitySimilarity, double? VerificationAuc, double? VerificationAccuracy);
+
+/// <summary>What <c>facegen eval restore</c> (and the end of <c>train restore</c>) measured.</summary>
+public sealed record RestorationEvaluation(string Task, string Model, string? Recognizer, IReadOnlyList<RestorationScore> Scores);
+
+/// <summary>What a finished restoration run measured (<c>metrics.json</c>).</summary>
+public sealed record RestorationJobResult(string Folder, long Steps, double Seconds, long Parameters, IReadOnlyDictionary<string, double> LastStep,
+    RestorationEvaluation Evaluation);
+
+/// <summary>
+/// A complete restoration run (<c>facegen train restore</c>): a stratified train/test split of the faces, the restorer
+/// trained by the <see cref="Trainer"/> on degradations drawn afresh each step, the folder layout of the other jobs,
+/// and an evaluation on held-out faces against the classical baselines. No checkpoint is chosen on the test faces.
+/// </summary>
+public static class RestorationJob
+{
+    /// <summary>Seed of the evaluation's degradations: every method is scored on the same degraded faces.</summary>
+    const int EvaluationSeed = 777;
+
+    public static RestorationJobResult Run(RestorationJobOptions options, string folder, IProgress<ProgressReport>? progress = null,
+        string? recognizer = null, params ITrainingCallback[] callbacks)
+    {
+        var restoration = options.Restoration;
+        var device = Devices.Resolve(options.Device);
+        Seeding.Seed(options.Seed);
+        JobSupport.WriteJson(folder, "config.json", options);
+        var (train, test) = LoadSplit(options, progress);
+        using (train)
+        using (test)
+        {
+            JobSupport.WriteJson(folder, "model.json", new JobSupport.ModelShape(0, []));
+            using var shown = FaceDataset.ToUnitRange(test.Images.narrow(0, 0, Math.Min(8, test.Count)));
+            using var restorer = new RestorationTrainable(restoration, options.ImageSize, train.Channels, shown, device);
+            using var batches = new DatasetBatches(train, new BatchOptions(Math.Min(options.Batch, train.Count), Seed: options.Seed, DropLast: true,
+                RandomHorizontalFlip: true, Range: PixelRange.Unit, Device: device));
+            var trainer = new Trainer(restorer, batches, new TrainerOptions(options.Steps, options.SampleEvery, options.CheckpointEvery, OutputFolder: folder),
+                callbacks.Append(new JobSupport.ProgressCallback($"train restore ({options.Task}, {options.Model})", progress)).ToArray());
+            var clock = Stopwatch.StartNew();
+            var history = trainer.Run();
+            double seconds = clock.Elapsed.TotalSeconds;
+            trainer.SaveCheckpoint(Path.Combine(folder, "checkpoints", "final"));
+
+            var evaluation = Evaluate(restorer, options, test, recognizer, device);
+            var result = new RestorationJobResult(folder, trainer.StepsDone, seconds,
+                restorer.Modules.Values.Sum(GanArchitecture.ParameterCount), history.Records[^1].Metrics, evaluation);
+            JobSupport.WriteJson(folder, "metrics.json", result);
+            RunReport.Write(folder, $"Restoration on {train.Name}: {options.Task} with {options.Model}", new Dictionary<string, string>
+            {
+                ["data"] = $"{train.Name}: {train.Count} training / {test.Count} test images, {train.Channels}×{train.Height}×{train.Width}",
+                ["model"] = $"{options.Model}, width {options.Width}, {result.Parameters:N0} parameters (with the discriminator, if any)",
+                ["training"] = $"{result.Steps} steps of batch {options.Batch}, Adam {options.LearningRate}, seed {options.Seed}, {seconds:F1} s",
+                ["held-out scores"] = string.Join("; ", evaluation.Scores.Select(Describe)),
+            }, history);
+            return result;
+        }
+    }
+
+    /// <summary>Train and test parts: a stratified split (by identity label) of the whole set.</summary>
+    public static (FaceDataset Train, FaceDataset Test) LoadSplit(RestorationJobOptions o, IProgress<ProgressReport>? progress)
+    {
+        using var all = JobSupport.Load(o.Dataset, o.DataRoot, o.ImageSize, o.Channels, o.SkipBad, o.MaxImages, o.Identities, o.PerIdentity, o.Seed,
+            DatasetPart.Train, progress);
+        return Splits.Stratified(all, o.TestFraction, o.Seed);
+    }
+
+    /// <summary>The restorer of a run (its final checkpoint, or the checkpoint folder given), with the run's options.</summary>
+    public static (RestorationTrainable Restorer, RestorationJobOptions Options) Load(string runOrCheckpoint, Device? device = null)
+    {
+        var (run, checkpoint) = JobSupport.ResolveRun(runOrCheckpoint);
+        var options = JobSupport.ReadJson<RestorationJobOptions>(Path.Combine(run, "config.json"));
+        var restorer = new RestorationTrainable(options.Restoration, options.ImageSize, options.Channels, zeros(1, options.Channels, options.ImageSize, options.ImageSize), device);
+        foreach (var (name, module) in restorer.Modules)
+        {
+            var weights = Path.Combine(checkpoint, $"{name}.module");
+            if (!File.Exists(weights)) throw new DataException(runOrCheckpoint, $"not a restoration run or checkpoint (no {name}.module).");
+            module.load(weights);
+            module.eval();
+        }
+        return (restorer, options);
+    }
+
+    /// <summary>
+    /// Scores the restorer and the classical baselines on the first <see cref="RestorationJobOptions.EvaluationImages"/>
+    /// faces of <paramref name="test"/>, per degradation (each noise level, each mask kind, or ×4): the degraded input,
+    /// the baselines (denoising: Gaussian blur σ = 1 px and 3×3 median; inpainting: mean fill and harmonic fill;
+    /// super-resolution: bicubic, which is the degraded input itself), and the restorer. With a recogniser run
+    /// (<paramref name="recognizerRun"/>) the originals get a row too, as the ceiling of identity and verification.
+    /// </summary>
+    public static RestorationEvaluation Evaluate(RestorationTrainable restorer, RestorationJobOptions options, FaceDataset test,
+        string? recognizerRun, Device device)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var module in restorer.Modules.Values) module.eval();
+        int count = Math.Min(options.EvaluationImages, test.Count);
+        var clean = FaceDataset.ToUnitRange(test.Images.narrow(0, 0, count)).to(device);
+        var labels = test.LabelArray().Take(count).ToArray();
+        var recognition = recognizerRun is null ? null : new RecognitionCheck(recognizerRun, clean, labels, options.Seed);
+
+        var scores = new List<RestorationScore>();
+        if (recognition is not null) scores.Add(recognition.Score("none", "original", clean, null, null));
+        var task = options.ParsedTask;
+        var conditions = task switch
+        {
+            RestorationTask.SuperResolution4 => new[] { ("×4", (double[]?)null, (MaskKind[]?)null) },
+            RestorationTask.Denoise => options.NoiseSigmas.Select(s => ($"noise σ = {s}", (double[]?)[s], (MaskKind[]?)null)).ToArray(),
+            _ => options.Masks.Select(m => (m.ToString(), (double[]?)null, (MaskKind[]?)[m])).ToArray(),
+        };
+        foreach (var (name, sigmas, masks) in conditions)
+        {
+            using var generator = Seeding.Generator(EvaluationSeed);
+            var (degraded, known) = Degradations.Degrade(task, clean, generator, sigmas, masks);
+            var hole = task == RestorationTask.Inpaint ? 1 - known : null;
+            RestorationScore Score(string method, Tensor processed)
+            {
+                var psnr = ImageQuality.Psnr(processed, clean).mean().item<double>();
+                var ssim = ImageQuality.Ssim(processed, clean).mean().item<double>();
+                double? holePsnr = hole is null ? null : ImageQuality.Psnr(processed, clean, mask: hole).mean().item<double>();
+                return recognition?.Score(name, method, processed, psnr, ssim, holePsnr)
+                    ?? new RestorationScore(name, method, count, psnr, ssim, holePsnr, null, null, null);
+            }
+            scores.Add(Score(task == RestorationTask.SuperResolution4 ? "bicubic (the degraded input)" : "degraded", degraded));
+            if (task == RestorationTask.Denoise)
+            {
+                scores.Add(Score("Gaussian blur σ = 1 px", Baselines.GaussianBlur(degraded, 1.0)));
+                scores.Add(Score("median 3×3", Baselines.Median3x3(degraded)));
+            }
+            if (task == RestorationTask.Inpaint)
+            {
+                scores.Add(Score("mean fill", Baselines.MeanFill(degraded, known)));
+                scores.Add(Score("harmonic fill", Baselines.HarmonicFill(degraded, known)));
+            }
+            scores.Add(Score(options.Model, restorer.Restore(degraded, known)));
+        }
+        return new RestorationEvaluation(options.Task, options.Model, recognizerRun, scores);
+    }
+
+    /// <summary>"harmonic fill on EyeBand: 31.2 dB, SSIM 0.95 …" — one score in words.</summary>
+    public static string Describe(RestorationScore s) =>
+        $"{s.Method} on {s.Degradation}: " + string.Join(", ", new[]
+        {
+            s.Psnr is { } p ? $"PSNR {p:F2} dB" : null,
+            s.HolePsnr is { } h ? $"hole PSNR {h:F2} dB" : null,
+            s.Ssim is { } q ? $"SSIM {q:F3}" : null,
+            s.IdentitySimilarity is { } i ? $"identity {i:F3}" : null,
+            s.VerificationAuc is { } a ? $"verification AUC {a:F4}" : null,
+        }.Where(x => x is not null));
+
+    /// <summary>A recogniser run applied to processed faces: identity similarity to the originals, and verification of
+    /// each processed face against the originals of the others (seeded genuine/impostor pairs).</summary>
+    sealed class RecognitionCheck
+    {
+        readonly FaceEmbedder embedder;
+        readonly RecognizerJobOptions recognizerOptions;
+        readonly Tensor originals;
+        readonly IReadOnlyList<ImagePair> pairs;
+
+        public RecognitionCheck(string run, Tensor clean, int[] labels, int seed)
+        {
+            (embedder, recognizerOptions) = RecognizerJob.Load(run, clean.device);
+            originals = ForRecognizer(clean);
+            int identities = labels.Distinct().Count();
+            pairs = VerificationPairs.FromLabels(labels, genuine: Math.Min(2000, labels.Length * 4), impostor: Math.Min(20000, labels.Length * 40), seed);
+            if (identities < 2) throw new ArgumentException("verification needs test faces of at least two identities.");
+        }
+
+        public RestorationScore Score(string degradation, string method, Tensor processed, double? psnr, double? ssim, double? holePsnr = null)
+        {
+            var faces = ForRecognizer(processed);
+            double identity = RecognizerEmbeddingMetrics.IdentitySimilarity(embedder, faces, originals).mean().item<double>();
+            var probe = embedder.Embed(faces);
+            var gallery = embedder.Embed(originals);
+            var first = tensor(pairs.Select(p => (long)p.First).ToArray());
+            var second = tensor(pairs.Select(p => (long)p.Second).ToArray());
+            var scores = (probe.index_select(0, first) * gallery.index_select(0, second)).sum(new long[] { 1 }).to_type(ScalarType.Float64).data<double>().ToArray();
+            var summary = Verification.Summarise(scores, pairs.Select(p => p.Genuine).ToArray());
+            return new RestorationScore(degradation, method, (int)processed.shape[0], psnr, ssim, holePsnr, identity, summary.Auc, summary.BestAccuracy);
+        }
+
+        /// <summary>Faces at the recogniser's size and channels (RGB → grey by the Rec. 601 luma weights).</summary>
+        Tensor ForRecognizer(Tensor images)
+        {
+            var x = images;
+            if (recognizerOptions.Channels == 1 && x.shape[1] == 3)
+                x = (0.299 * x[.., 0..1] + 0.587 * x[.., 1..2] + 0.114 * x[.., 2..3]);
+            else if (recognizerOptions.Channels != x.shape[1])
+                throw new ArgumentException($"the recogniser takes {recognizerOptions.Channels}-channel faces, the restorer makes {x.shape[1]}-channel ones.");
+            if (x.shape[2] != recognizerOptions.ImageSize)
+                x = nn.functional.interpolate(x, new long[] { recognizerOptions.ImageSize, recognizerOptions.ImageSize }, mode: InterpolationMode.Area);
+            return x;
+        }
+    }
+}
