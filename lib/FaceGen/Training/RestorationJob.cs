@@ -225,9 +225,10 @@ public static class RestorationJob
         {
             (embedder, recognizerOptions) = RecognizerJob.Load(run, clean.device);
             originals = ForRecognizer(clean);
-            int identities = labels.Distinct().Count();
             pairs = VerificationPairs.FromLabels(labels, genuine: Math.Min(2000, labels.Length * 4), impostor: Math.Min(20000, labels.Length * 40), seed);
-            if (identities < 2) throw new ArgumentException("verification needs test faces of at least two identities.");
+            if (!pairs.Any(p => p.Genuine) || pairs.All(p => p.Genuine))
+                throw new ArgumentException($"the {labels.Length} held-out faces scored give no genuine or no impostor pair for verification; " +
+                    "raise --evaluation-images or the images per identity.");
         }
 
         public RestorationScore Score(string degradation, string method, Tensor processed, double? psnr, double? ssim, double? holePsnr = null)
