@@ -90,7 +90,7 @@ public class TutorialKerasProgramTests
         var expectedLoss = (program.Generator.forward(noise) - target).square().mean();
         var gradients = autograd.grad(new[] { expectedLoss }, parameters);
 
-        double reported = program.GeneratorTrainOnBatch(noise, target);
+        var (reported, _, _) = program.GeneratorTrainOnBatch(noise, target);
 
         Assert.Equal(expectedLoss.item<float>(), reported, 5);
         // Adam's first step: m̂ = g, v̂ = g², so Δθ = −lr·g / (|g| + ε) — about −lr·sign(g) for every weight with a gradient.

@@ -101,7 +101,8 @@ public sealed class TutorialKerasProgram : ITrainable, IDisposable
     /// One pass of the printed inner loop. Recorded: <c>loss_d_label1</c> and <c>loss_d_label0</c> (the two
     /// discriminator losses), <c>g_loss</c> (= −d_loss, the generator's regression target), <c>loss_g_mse</c>
     /// (the generator's own loss), <c>d_fake</c> (mean D(img) on the first fakes, before the update) and
-    /// <c>g_mean</c>, <c>g_std</c> (mean and spread of the second batch of predicted pixels, in [−1, 1]).
+    /// <c>g_mean</c>, <c>g_std</c> (mean and standard deviation of the pixels the generator's update is computed on,
+    /// in [−1, 1]).
     /// </summary>
     /// <param name="data">Never read: the printed loop never uses <c>x_train</c>, so the discriminator sees no real image.</param>
     /// <param name="step">Unused: the printed loop has no schedule.</param>
@@ -118,15 +119,14 @@ public sealed class TutorialKerasProgram : ITrainable, IDisposable
 
         // The block commented "train the generator": fresh noise, new fakes, labelled 0 this time.
         var noise = Generator.SampleLatent(n);
-        var predicted = Predict(noise);
-        img = (predicted + 1) / 2.0;
+        img = (Predict(noise) + 1) / 2.0;
         // Defect: a second discriminator update (fakes labelled 0); with the first one, D is taught D(fake) = ½.
         var (dLoss, _) = DiscriminatorTrainOnBatch(img, 0f);
         // g_loss = -d_loss. Defect: a plain number; no gradient of D reaches the generator through it.
         double gLoss = -dLoss;
         // generator.train_on_batch(noise, g_loss). Defect: the second argument of train_on_batch is the target y,
         // so the generator is fitted to output the constant −d_loss at every pixel.
-        double gMse = GeneratorTrainOnBatch(noise, gLoss);
+        var (gMse, gMean, gStd) = GeneratorTrainOnBatch(noise, gLoss);
 
         return new Dictionary<string, double>
         {
@@ -135,8 +135,8 @@ public sealed class TutorialKerasProgram : ITrainable, IDisposable
             ["g_loss"] = gLoss,
             ["loss_g_mse"] = gMse,
             ["d_fake"] = dFake,
-            ["g_mean"] = predicted.mean().item<float>(),
-            ["g_std"] = predicted.std().item<float>(),
+            ["g_mean"] = gMean,
+            ["g_std"] = gStd,
         };
     }
 
@@ -167,15 +167,19 @@ public sealed class TutorialKerasProgram : ITrainable, IDisposable
     }
 
     /// <summary><c>generator.train_on_batch(noise, target)</c> with a scalar target and (patch 1) the mean squared
-    /// error loss: mean over pixels of (G(z) − target)², one Adam step. Returns the loss before the step.</summary>
-    public double GeneratorTrainOnBatch(Tensor noise, double target)
+    /// error loss: mean over pixels of (G(z) − target)², one Adam step (training mode: batch normalisation uses the
+    /// batch's statistics). Returns the loss before the step and the mean and standard deviation of the G(z) pixels
+    /// it was computed on.</summary>
+    public (double Loss, double OutputMean, double OutputStd) GeneratorTrainOnBatch(Tensor noise, double target)
     {
-        var loss = (Generator.forward(noise) - target).square().mean();
+        var images = Generator.forward(noise);
+        var loss = (images - target).square().mean();
         optimizerG.zero_grad();
         loss.backward();
         optimizerG.step();
         GeneratorUpdates++;
-        return loss.item<float>();
+        var pixels = images.detach();
+        return (loss.item<float>(), pixels.mean().item<float>(), pixels.std().item<float>());
     }
 
     /// <summary>The generator's 4×4 images for the fixed noise, enlarged 8× by pixel repetition so that the live view
