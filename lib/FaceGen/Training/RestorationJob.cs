@@ -67,7 +67,24 @@ public sealed record RestorationScore(string Degradation, string Method, int Ima
     double? IdentitySimilarity, double? VerificationAuc, double? VerificationAccuracy);
 
 /// <summary>What <c>facegen eval restore</c> (and the end of <c>train restore</c>) measured.</summary>
-public sealed record RestorationEvaluation(string Task, string Model, string? Recognizer, IReadOnlyList<RestorationScore> Scores);
+public sealed record RestorationEvaluation(string Task, string Model, string? Recognizer, IReadOnlyList<RestorationScore> Scores)
+{
+    /// <summary>The scores as an HTML table (one row per degradation and method; the best PSNR of each degradation in bold).</summary>
+    public string ToHtmlTable()
+    {
+        static string F(double? v, string format) => v is { } x ? x.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "–";
+        var best = Scores.Where(s => s.Psnr is not null).GroupBy(s => s.Degradation).ToDictionary(g => g.Key, g => g.Max(s => s.Psnr));
+        var html = new System.Text.StringBuilder("<table><tr><th>degradation</th><th>method</th><th>PSNR dB</th><th>hole PSNR dB</th><th>SSIM</th>" +
+            "<th>identity cos</th><th>verification AUC</th><th>verification acc.</th></tr>");
+        foreach (var s in Scores)
+        {
+            string psnr = s.Psnr is not null && best.GetValueOrDefault(s.Degradation) == s.Psnr ? $"<b>{F(s.Psnr, "F2")}</b>" : F(s.Psnr, "F2");
+            html.Append($"<tr><td>{System.Net.WebUtility.HtmlEncode(s.Degradation)}</td><td>{System.Net.WebUtility.HtmlEncode(s.Method)}</td><td>{psnr}</td>" +
+                $"<td>{F(s.HolePsnr, "F2")}</td><td>{F(s.Ssim, "F3")}</td><td>{F(s.IdentitySimilarity, "F3")}</td><td>{F(s.VerificationAuc, "F4")}</td><td>{F(s.VerificationAccuracy, "P1")}</td></tr>");
+        }
+        return html.Append("</table>").ToString();
+    }
+}
 
 /// <summary>What a finished restoration run measured (<c>metrics.json</c>).</summary>
 public sealed record RestorationJobResult(string Folder, long Steps, double Seconds, long Parameters, IReadOnlyDictionary<string, double> LastStep,
