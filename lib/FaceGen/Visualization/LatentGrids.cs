@@ -27,18 +27,30 @@ public static class LatentGrids
     /// dimension over <paramref name="values"/> (default −3 … 3, the bulk of the N(0, 1) prior) and decodes.</summary>
     public static ImageGrid Traversal(Vae model, ReconstructionLikelihood likelihood, Tensor image, int dimensions = 8, double[]? values = null, Tensor? label = null)
     {
-        values ??= new[] { -3.0, -2, -1, 0, 1, 2, 3 };
-        dimensions = Math.Min(dimensions, model.LatentSize);
+        int count = Math.Min(dimensions, model.LatentSize);
+        return Traversal(model, likelihood, image, Enumerable.Range(0, count).ToArray(), values, label)
+            .WithCaption($"rows: latent dimensions 0–{count - 1}; columns: z_d = {string.Join(", ", values ?? DefaultValues)}");
+    }
+
+    /// <summary>Latent traversal along the chosen latent dimensions (for example the most active ones), one row
+    /// each in the order given: z = μ of <paramref name="image"/> with z_d set to each of <paramref name="values"/>.</summary>
+    public static ImageGrid Traversal(Vae model, ReconstructionLikelihood likelihood, Tensor image, IReadOnlyList<int> dimensions, double[]? values = null, Tensor? label = null)
+    {
+        values ??= DefaultValues;
+        if (dimensions.Count == 0 || dimensions.Any(d => d < 0 || d >= model.LatentSize))
+            throw new ArgumentException($"latent dimensions [{string.Join(", ", dimensions)}]: need at least one, each in 0 … {model.LatentSize - 1}.");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var (mu, _) = model.Encode(image.unsqueeze(0), label);
-        var z = mu.repeat(dimensions * values.Length, 1);
-        for (int d = 0; d < dimensions; d++)
+        var z = mu.repeat(dimensions.Count * values.Length, 1);
+        for (int row = 0; row < dimensions.Count; row++)
             for (int k = 0; k < values.Length; k++)
-                z[d * values.Length + k, d] = tensor((float)values[k]);
+                z[row * values.Length + k, dimensions[row]] = tensor((float)values[k]);
         var labels = label?.expand(z.shape[0]);
         var decoded = likelihood.Mean(model.Decode(z, labels)).view(z.shape[0], image.shape[0], image.shape[1], image.shape[2]);
         return ImageGrid.FromUnit(decoded, columns: values.Length)
-            .WithCaption($"rows: latent dimensions 0–{dimensions - 1}; columns: z_d = {string.Join(", ", values)}");
+            .WithCaption($"rows: latent dimensions {string.Join(", ", dimensions)}; columns: z_d = {string.Join(", ", values)}");
     }
+
+    static readonly double[] DefaultValues = { -3.0, -2, -1, 0, 1, 2, 3 };
 }
