@@ -61,16 +61,16 @@ public class SharpnessTests
     {
         var faces = FaceDataset.ToUnitRange(SyntheticFaces.Generate(new SyntheticFaceOptions(4, 2, 32, 3, Seed: 5)).Images);
         var original = Sharpness.Measure(faces);
-        var blurred = Sharpness.Measure(Sharpness.GaussianBlur(faces, 1.0));
+        var blurred = Sharpness.Measure(FaceGen.Restoration.Baselines.GaussianBlur(faces, 1.0));
         for (int i = 0; i < faces.shape[0]; i++)
         {
             Assert.True(blurred.LaplacianVariance[i] < 0.5 * original.LaplacianVariance[i], $"face {i}: Laplacian variance {blurred.LaplacianVariance[i]} vs {original.LaplacianVariance[i]}");
             Assert.True(blurred.HighFrequencyFraction[i] < original.HighFrequencyFraction[i], $"face {i}: high-frequency fraction");
         }
         // The blur keeps shape and leaves a constant image unchanged (weights sum to 1, edges replicated).
-        Assert.Equal(faces.shape, Sharpness.GaussianBlur(faces, 1.0).shape);
+        Assert.Equal(faces.shape, FaceGen.Restoration.Baselines.GaussianBlur(faces, 1.0).shape);
         var flat = full(1, 3, 9, 9, 0.4f);
-        Assert.Equal(0, (Sharpness.GaussianBlur(flat, 2.0) - flat).abs().max().item<float>(), 6);
+        Assert.Equal(0, (FaceGen.Restoration.Baselines.GaussianBlur(flat, 2.0) - flat).abs().max().item<float>(), 6);
     }
 
     [Fact]
@@ -96,6 +96,6 @@ public class SharpnessTests
         Assert.Contains("(x + 1) / 2", error.Message);
         Assert.Throws<ArgumentException>(() => Sharpness.LaplacianVariance(zeros(2, 8, 8)));
         Assert.Throws<ArgumentException>(() => Sharpness.HighFrequencyFraction(zeros(1, 1, 8, 8), cutoff: 0.8));
-        Assert.Throws<ArgumentException>(() => Sharpness.GaussianBlur(zeros(1, 1, 8, 8), 0));
+        Assert.Throws<ArgumentException>(() => FaceGen.Restoration.Baselines.GaussianBlur(zeros(1, 1, 8, 8), 0));
     }
 }

@@ -81,27 +81,6 @@ public static class Sharpness
         return where(total > 0, above / total.clamp_min(double.Epsilon), zeros_like(total)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Separable Gaussian blur of (N, C, H, W) images with standard deviation <paramref name="sigma"/>
-    /// pixels: kernel w_k ∝ exp(−k² / 2σ²) for |k| ≤ ⌈3σ⌉, normalised to sum 1, edges replicated; same shape
-    /// and dtype. A reference for how blur moves the two statistics.</summary>
-    public static Tensor GaussianBlur(Tensor images, double sigma)
-    {
-        TorchRuntime.EnsureInitialized();
-        if (images.dim() != 4) throw new ArgumentException($"images of shape [{string.Join(", ", images.shape)}]: expected (N, C, H, W).");
-        if (!(sigma > 0) || double.IsInfinity(sigma)) throw new ArgumentException($"blur σ = {sigma}: must be a positive finite number of pixels.");
-        using var scope = NewDisposeScope();
-        int radius = (int)Math.Ceiling(3 * sigma);
-        var weights = Enumerable.Range(-radius, 2 * radius + 1).Select(k => Math.Exp(-k * k / (2 * sigma * sigma))).ToArray();
-        double sum = weights.Sum();
-        long c = images.shape[1];
-        var kernel = tensor(weights.Select(w => w / sum).ToArray(), dtype: images.dtype, device: images.device);
-        var horizontal = kernel.view(1, 1, 1, -1).expand(c, 1, 1, kernel.shape[0]);
-        var vertical = kernel.view(1, 1, -1, 1).expand(c, 1, kernel.shape[0], 1);
-        var padded = nn.functional.pad(images, new long[] { radius, radius, radius, radius }, PaddingModes.Replicate);
-        var blurred = nn.functional.conv2d(nn.functional.conv2d(padded, horizontal, groups: c), vertical, groups: c);
-        return blurred.MoveToOuterDisposeScope();
-    }
-
     /// <summary>Mean and sample standard deviation (divisor n − 1; 0 for a single value).</summary>
     public static (double Mean, double Std) MeanAndStd(IReadOnlyList<double> values)
     {

@@ -16,11 +16,12 @@ public static class Baselines
     public static Tensor GaussianBlur(Tensor x, double sigma)
     {
         TorchRuntime.EnsureInitialized();
-        if (!(sigma > 0)) throw new ArgumentException($"blur σ = {sigma}: must be > 0.");
+        if (x.dim() != 4) throw new ArgumentException($"images of shape [{string.Join(", ", x.shape)}]: expected (N, C, H, W).");
+        if (!(sigma > 0) || double.IsInfinity(sigma)) throw new ArgumentException($"blur σ = {sigma}: must be a positive finite number of pixels.");
         int radius = (int)Math.Ceiling(3 * sigma);
         var offsets = arange(-radius, radius + 1, dtype: ScalarType.Float32);
         var kernel = exp(-offsets.square() / (2 * sigma * sigma));
-        kernel = (kernel / kernel.sum()).to(x.device);
+        kernel = (kernel / kernel.sum()).to(x.dtype).to(x.device);
         long channels = x.shape[1];
         var padded = pad(x, new long[] { radius, radius, radius, radius }, PaddingModes.Reflect);
         var rows = conv2d(padded, kernel.view(1, 1, 1, -1).expand(channels, 1, 1, -1), groups: channels);
