@@ -61,6 +61,15 @@ public sealed class ExperimentAugmentCommand : Command<ExperimentAugmentCommand.
         [CommandOption("--width <W>"), Description("Recogniser channels of the first convolution"), DefaultValue(16)]
         public int Width { get; init; }
 
+        [CommandOption("--embedding <D>"), Description("Recogniser embedding size"), DefaultValue(128)]
+        public int Embedding { get; init; }
+
+        [CommandOption("--generator-width <W>"), Description("Generator of (c): channels before the image"), DefaultValue(32)]
+        public int GeneratorWidth { get; init; }
+
+        [CommandOption("--generator-latent <Z>"), Description("Generator of (c): latent size"), DefaultValue(32)]
+        public int GeneratorLatent { get; init; }
+
         [CommandOption("--batch <B>"), Description("Real images per recogniser batch (at most the training set)"), DefaultValue(64)]
         public int Batch { get; init; }
 
@@ -91,9 +100,10 @@ public sealed class ExperimentAugmentCommand : Command<ExperimentAugmentCommand.
             Generator = s.Generator, Steps = s.Steps, GeneratorSteps = s.GeneratorSteps, PretrainSteps = s.PretrainSteps,
             SyntheticRatio = s.SyntheticRatio, SyntheticPerIdentity = s.SyntheticPerIdentity,
             PretrainIdentities = s.PretrainIdentities, PretrainPerIdentity = s.PretrainPerIdentity,
-            Head = s.Head, Width = s.Width, Batch = s.Batch, Identities = s.Identities, PerIdentity = s.PerIdentity, DataSeed = s.Seed,
+            Head = s.Head, Width = s.Width, Embedding = s.Embedding, GeneratorWidth = s.GeneratorWidth, GeneratorLatent = s.GeneratorLatent, Batch = s.Batch, Identities = s.Identities, PerIdentity = s.PerIdentity, DataSeed = s.Seed,
             MaxImages = s.MaxImages, SkipBad = s.SkipBad, Device = s.Device,
         };
+        AugmentationExperiment.Validate(options);
         var folder = RunFolders.Create("experiment-augment", s.Out);
         AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
         var result = ConsoleProgress.Run(progress => AugmentationExperiment.Run(options, folder, progress));

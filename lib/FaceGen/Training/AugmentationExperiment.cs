@@ -175,7 +175,8 @@ public static class AugmentationExperiment
         return new AugmentExperimentResult(folder, runs, summary, seconds);
     }
 
-    static void Validate(AugmentExperimentOptions o)
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first option that cannot work.</summary>
+    public static void Validate(AugmentExperimentOptions o)
     {
         if (o.K.Length == 0 || o.K.Any(k => k < 1)) throw new ArgumentException($"-k {string.Join(",", o.K)}: expected one or more k ≥ 1.");
         if (o.Seeds.Length == 0) throw new ArgumentException("--seeds: expected at least one seed.");
@@ -338,10 +339,10 @@ public static class AugmentationExperiment
             new Trainer(gan, batches, new TrainerOptions(options.GeneratorSteps), new JobSupport.ProgressCallback(task, progress)).Run();
             var g = gan.EmaGenerator ?? gan.Generator;
             g.eval();
+            using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            using var z = g.SampleLatent(n, noise);
-            using var signed = g.forward(z, labels.to(device)).cpu();
-            unit = signed.add(1).div(2);
+            // [−1, 1] → [0, 1]: (x + 1) / 2
+            unit = g.forward(g.SampleLatent(n, noise), labels.to(device)).cpu().add(1).div(2).MoveToOuterDisposeScope();
         }
         else
         {
@@ -350,16 +351,19 @@ public static class AugmentationExperiment
                 ReconstructionLikelihood.Bernoulli, new KlWarmup(), 1e-3, FaceDataset.ToUnitRange(shown.Images), shown.Labels, seed, device);
             new Trainer(vae, batches, new TrainerOptions(options.GeneratorSteps), new JobSupport.ProgressCallback(task, progress)).Run();
             vae.Model.eval();
+            using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            using var z = vae.Model.SampleLatent(n, noise);
-            unit = ReconstructionLikelihood.Bernoulli.Mean(vae.Model.Decode(z.to(device), labels.to(device))).cpu();
+            var z = vae.Model.SampleLatent(n, noise).to(device);
+            unit = ReconstructionLikelihood.Bernoulli.Mean(vae.Model.Decode(z, labels.to(device))).cpu().MoveToOuterDisposeScope();
         }
         using (unit)
         {
-            var bytes = unit.view(n, options.Channels, options.ImageSize, options.ImageSize).mul(255).round().clamp(0, 255).to_type(ScalarType.Byte);
+            using var scope = NewDisposeScope();
+            var bytes = unit.view(n, options.Channels, options.ImageSize, options.ImageSize).mul(255).round().clamp(0, 255).to_type(ScalarType.Byte)
+                .MoveToOuterDisposeScope();
             var sources = Enumerable.Range(0, n)
                 .Select(i => $"generated {options.Generator} seed={seed} k={k} class={i / options.SyntheticPerIdentity} #{i % options.SyntheticPerIdentity}").ToArray();
-            return new FaceDataset("generated", bytes, labels.clone(), train.ClassNames, sources);
+            return new FaceDataset("generated", bytes, labels.clone().MoveToOuterDisposeScope(), train.ClassNames, sources);
         }
     }
 
