@@ -136,6 +136,22 @@ public class AugmentationExperimentTests
     }
 
     [Fact]
+    public void TheSameSeedGivesTheSameRunAndConditionsShareTheirSplit()
+    {
+        var (all, train, test) = Split();
+        using (all) using (train) using (test)
+        {
+            var first = AugmentationExperiment.RunCondition(AugmentCondition.Generated, train, test, 2, 5, Tiny, CPU);
+            var second = AugmentationExperiment.RunCondition(AugmentCondition.Generated, train, test, 2, 5, Tiny, CPU);
+            Assert.Equal(first with { Seconds = 0 }, second with { Seconds = 0 });
+            var real = AugmentationExperiment.RunCondition(AugmentCondition.Real, train, test, 2, 5, Tiny, CPU);
+            // The references depend on the split alone.
+            Assert.Equal((first.EigenfacesAccuracy, first.PixelAccuracy), (real.EigenfacesAccuracy, real.PixelAccuracy));
+            Assert.Throws<ArgumentException>(() => AugmentationExperiment.RunCondition(AugmentCondition.Pretrained, train, test, 2, 5, Tiny, CPU));
+        }
+    }
+
+    [Fact]
     public void SummaryIsTheMeanAndSampleStandardDeviationOverSeeds()
     {
         AugmentRun Run(AugmentCondition c, int k, int seed, double accuracy, double auc, double eer) =>

@@ -31,8 +31,11 @@ public sealed record AugmentExperimentOptions
 {
     /// <summary>att, synthetic, another registered name, or a folder of identity folders.</summary>
     public string Dataset { get; init; } = "att";
+    /// <summary>Folder holding the real data sets; null = the registry's default.</summary>
     public string? DataRoot { get; init; }
+    /// <summary>Square image size (a multiple of 8 that is 4·2^j: 16, 32, 64).</summary>
     public int ImageSize { get; init; } = 32;
+    /// <summary>1 = grey, 3 = RGB.</summary>
     public int Channels { get; init; } = 1;
     /// <summary>Training images per identity to try; the rest of each identity is its test set.</summary>
     public int[] K { get; init; } = { 1, 2, 3 };
@@ -45,16 +48,19 @@ public sealed record AugmentExperimentOptions
 
     /// <summary>Recogniser head: softmax, cosface or arcface.</summary>
     public string Head { get; init; } = "arcface";
+    /// <summary>Recogniser channels of the first convolution (<see cref="FaceEmbedder"/>) and embedding size.</summary>
     public int Width { get; init; } = 16;
     public int Embedding { get; init; } = 128;
     /// <summary>Recogniser training steps (and fine-tuning steps of condition d).</summary>
     public int Steps { get; init; } = 200;
     /// <summary>Real images per recogniser batch (at most the training set).</summary>
     public int Batch { get; init; } = 64;
+    /// <summary>AdamW learning rate at step 1 (cosine decay) and weight decay, for training and pre-training.</summary>
     public double LearningRate { get; init; } = 2e-3;
     public double WeightDecay { get; init; } = 5e-4;
     /// <summary>Classic augmentation's random crop: a shift of up to ± this many pixels; null = ImageSize / 16.</summary>
     public int? CropPadding { get; init; }
+    /// <summary>Classic augmentation's brightness/contrast jitter strength (<see cref="RecognizerAugmentation"/>).</summary>
     public double Jitter { get; init; } = 0.2;
 
     /// <summary>Training steps of the generator of condition (c), one per (k, seed).</summary>
@@ -78,11 +84,13 @@ public sealed record AugmentExperimentOptions
     public int Identities { get; init; } = 40;
     public int PerIdentity { get; init; } = 10;
     public int DataSeed { get; init; }
+    /// <summary>Load at most this many images; skip corrupt files instead of stopping.</summary>
     public int? MaxImages { get; init; }
     public bool SkipBad { get; init; }
     /// <summary>Verification pairs drawn from the test images (at most this many of each kind).</summary>
     public int GenuinePairs { get; init; } = 3000;
     public int ImpostorPairs { get; init; } = 30000;
+    /// <summary>auto, cpu, cuda or cuda:N (<see cref="Devices.Resolve"/>).</summary>
     public string? Device { get; init; }
 
     /// <summary>The crop shift in force.</summary>
@@ -100,6 +108,7 @@ public sealed record AugmentRun(AugmentCondition Condition, int K, int Seed, dou
 /// <summary>Mean and sample standard deviation (n − 1 in the denominator; NaN for a single value).</summary>
 public readonly record struct MeanStd(double Mean, double Std)
 {
+    /// <summary>x̄ and s of <paramref name="values"/> (at least one).</summary>
     public static MeanStd Of(IReadOnlyCollection<double> values)
     {
         if (values.Count == 0) throw new ArgumentException("no values to average.");
@@ -133,6 +142,8 @@ public static class AugmentationExperiment
     /// <c>--dataset synthetic</c> too they are other people than the test identities.</summary>
     public const int PretrainRendererSeed = 1_000_003;
 
+    /// <summary>Runs every (seed, k, condition) of <paramref name="options"/> into the existing, empty
+    /// <paramref name="folder"/>: <c>config.json</c> first, <c>runs.csv</c> after each run, <c>results.md</c> at the end.</summary>
     public static AugmentExperimentResult Run(AugmentExperimentOptions options, string folder, IProgress<ProgressReport>? progress = null)
     {
         Validate(options);
