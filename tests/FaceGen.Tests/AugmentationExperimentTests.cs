@@ -220,6 +220,11 @@ public class AugmentationExperimentTests
         Assert.Equal(2 * (4 + 2), md.Split('\n').Count(l => l.StartsWith("| 1 |") || l.StartsWith("| 2 |")));
         Assert.Contains("**", md);
         Assert.Empty(Directory.EnumerateFiles(run, "*.tmp*")); // every file was swapped in whole
+        // (c)'s samples of the first seed, per k: rows of k training images then 2 generated (16 px cells, 2 px borders).
+        using (var grid = SixLabors.ImageSharp.Image.Load(Path.Combine(run, "generated_k2_seed1.png")))
+            Assert.Equal((4 * 18 + 2, 4 * 18 + 2), (grid.Width, grid.Height));
+        Assert.True(File.Exists(Path.Combine(run, "generated_k1_seed1.png")));
+        Assert.False(File.Exists(Path.Combine(run, "generated_k1_seed2.png")));
         Assert.Contains("16 runs", result.Output);
 
         var bad = CliProcess.Run(new[] { "experiment", "augment", "--dataset", "synthetic", "--generator", "diffusion", "--out", Path.Combine(root, "bad") });

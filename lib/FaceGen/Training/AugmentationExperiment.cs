@@ -5,6 +5,7 @@ using FaceGen.Data;
 using FaceGen.Losses;
 using FaceGen.Models;
 using FaceGen.Runtime;
+using FaceGen.Visualization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -134,7 +135,8 @@ public sealed record AugmentExperimentResult(string Folder, IReadOnlyList<Augmen
 /// batches, and evaluated as <see cref="RecognizerJob.Evaluate"/> does. The generator of (c) is trained on the k
 /// training images per identity only — it is never given the test set. Results: <c>runs.csv</c>, rewritten
 /// (atomically) after each run so that it always holds only complete rows, and at the end <c>results.md</c>,
-/// mean ± standard deviation per (condition, k) with the best accuracy per k in bold.
+/// mean ± standard deviation per (condition, k) with the best accuracy per k in bold; for the first seed, a grid
+/// of (c)'s generated faces per k (<c>generated_k&lt;k&gt;_seed&lt;s&gt;.png</c>).
 /// </summary>
 public static class AugmentationExperiment
 {
@@ -169,7 +171,8 @@ public static class AugmentationExperiment
                         foreach (var condition in options.Conditions)
                         {
                             progress?.Report(new("augment experiment", runs.Count, total, "runs"));
-                            runs.Add(RunCondition(condition, train, test, k, seed, options, device, pretrained, pretrainSeconds, progress));
+                            var samples = seed == options.Seeds[0] ? Path.Combine(folder, $"generated_k{k}_seed{seed}.png") : null;
+                            runs.Add(RunCondition(condition, train, test, k, seed, options, device, pretrained, pretrainSeconds, progress, samples));
                             AtomicFile.WriteAllText(Path.Combine(folder, "runs.csv"), ToCsv(runs));
                         }
                 }
@@ -200,13 +203,16 @@ public static class AugmentationExperiment
     }
 
     /// <summary>Trains and evaluates one recogniser on a split under <paramref name="condition"/>.
-    /// <paramref name="pretrained"/>: the embedder weights of <see cref="Pretrain"/> (needed for d only).</summary>
+    /// <paramref name="pretrained"/>: the embedder weights of <see cref="Pretrain"/> (needed for d only).
+    /// <paramref name="samplesPng"/>: for (c), where to save a grid of generated images (one row per identity, the
+    /// first 10 identities, at most 10 per row) beside each identity's training images (first column(s)).</summary>
     public static AugmentRun RunCondition(AugmentCondition condition, FaceDataset train, FaceDataset test, int k, int seed,
         AugmentExperimentOptions options, Device device, IReadOnlyDictionary<string, Tensor>? pretrained = null, double pretrainSeconds = 0,
-        IProgress<ProgressReport>? progress = null)
+        IProgress<ProgressReport>? progress = null, string? samplesPng = null)
     {
         var clock = Stopwatch.StartNew();
         using var generated = condition == AugmentCondition.Generated ? GenerateFaces(train, options, seed, k, device, progress) : null;
+        if (generated is not null && samplesPng is not null) SaveSamples(train, generated, k, options.SyntheticPerIdentity, samplesPng);
         if (condition == AugmentCondition.Pretrained && pretrained is null)
             throw new ArgumentException("condition (d) needs the pre-trained embedder weights.");
         using var embedder = TrainRecognizer(condition, train, generated, options, seed, device,
@@ -218,6 +224,21 @@ public static class AugmentationExperiment
         });
         return new AugmentRun(condition, k, seed, evaluation.RecognizerAccuracy, evaluation.Verification.Auc, evaluation.Verification.EqualErrorRate,
             seconds, evaluation.EigenfacesAccuracy, evaluation.PixelNearestNeighbourAccuracy);
+    }
+
+    static void SaveSamples(FaceDataset train, FaceDataset generated, int k, int perIdentity, string path)
+    {
+        using var scope = NewDisposeScope();
+        int shown = Math.Min(10, perIdentity), identities = Math.Min(10, train.ClassCount);
+        var trainLabels = train.LabelArray();
+        var rows = new List<Tensor>();
+        for (int c = 0; c < identities; c++)
+        {
+            var real = Enumerable.Range(0, train.Count).Where(i => trainLabels[i] == c).Select(i => train.Images[i]);
+            var fake = Enumerable.Range(c * perIdentity, shown).Select(i => generated.Images[i]);
+            rows.AddRange(real.Concat(fake));
+        }
+        ImageGrid.FromBytes(stack(rows), columns: k + shown).Save(path);
     }
 
     /// <summary>The training-time augmentation of a condition: none for (a), crop and jitter for the others.</summary>
