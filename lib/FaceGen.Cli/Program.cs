@@ -38,6 +38,11 @@ app.Configure(config =>
         evaluate.AddCommand<EvalRecognizerCommand>("recognizer").WithDescription("Identification (vs eigenfaces and pixel 1-NN) and verification AUC/EER/TAR@FAR of a recogniser run.");
         evaluate.AddCommand<EvalRestoreCommand>("restore").WithDescription("PSNR/SSIM (overall and in the hole), and with --recognizer identity similarity and verification, of a restoration run vs the baselines.");
     });
+    config.AddBranch("experiment", experiment =>
+    {
+        experiment.SetDescription("Experiments that compare training conditions over several seeds.");
+        experiment.AddCommand<ExperimentAugmentCommand>("augment").WithDescription("Few-shot recognition (k = 1, 2, 3) with real images, classic augmentation, cGAN/cVAE samples, or synthetic pre-training; mean ± std over seeds.");
+    });
     config.AddBranch("notebooks", notebooks =>
     {
         notebooks.SetDescription("The notebook series.");
