@@ -6,6 +6,7 @@ namespace FaceGen.Metrics;
 /// <summary>Improved precision and recall of a generator (<see cref="PrecisionRecall.Compute"/>).</summary>
 /// <param name="Precision">Fraction of generated samples inside the real manifold (fidelity).</param>
 /// <param name="Recall">Fraction of real samples inside the generated manifold (coverage).</param>
+/// <param name="K">The k of the k-th nearest neighbour that sets each ball's radius.</param>
 public sealed record PrecisionRecallResult(double Precision, double Recall, int K);
 
 /// <summary>
