@@ -54,7 +54,7 @@ public static class ChartRenderer
     public static string Scatter(string specJson, bool fullDocument)
     {
         var spec = JsonSerializer.Deserialize<ScatterSpec>(specJson, Json) ?? throw new ArgumentException("empty chart spec");
-        var chart = BuildScatter(spec).WithSize(560, 520);
+        var chart = BuildScatter(spec, showLegend: true).WithSize(560, 520);
         chart = Plotly.NET.Chart.withTitle(spec.Title, FSharpOption<Font>.None).Invoke(chart);
         if (!fullDocument) return GenericChart.toChartHTML(chart);
         chart = Plotly.NET.Chart.withDisplayOptionsStyle(FSharpOption<string>.Some(spec.Title), null, null, null, null, null,
@@ -68,15 +68,20 @@ public static class ChartRenderer
     {
         var specs = JsonSerializer.Deserialize<ScatterSpec[]>(panelsJson, Json) ?? Array.Empty<ScatterSpec>();
         int rows = (specs.Length + columns - 1) / columns;
-        var grid = CSharpChart.Grid(specs.Select(BuildScatter), rows, columns, SubPlotTitles: specs.Select(s => s.Title).ToArray());
+        // One legend for the figure: series i has the same name and colour in every panel.
+        var grid = CSharpChart.Grid(specs.Select((s, i) => BuildScatter(s, showLegend: i == 0)), rows, columns, SubPlotTitles: specs.Select(s => s.Title).ToArray());
         grid = Plotly.NET.Chart.withTitle(title, FSharpOption<Font>.None).Invoke(grid);
         return GenericChart.toChartHTML(grid.WithSize(260 * columns, 260 * rows + 80));
     }
 
-    static GenericChart BuildScatter(ScatterSpec spec)
+    /// <summary>Plotly's default colour cycle, fixed per series index so that panels agree.</summary>
+    static readonly string[] Palette = { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf" };
+
+    static GenericChart BuildScatter(ScatterSpec spec, bool showLegend)
     {
-        var chart = CSharpChart.Combine(spec.Series.Select(s =>
-            CSharpChart.Point<double, double, string>(x: s.X, y: s.Y, Name: s.Name, MarkerSymbol: StyleParam.MarkerSymbol.Circle)));
+        var chart = CSharpChart.Combine(spec.Series.Select((s, i) =>
+            CSharpChart.Point<double, double, string>(x: s.X, y: s.Y, Name: s.Name, ShowLegend: showLegend,
+                MarkerColor: Color.fromString(Palette[i % Palette.Length]), MarkerSymbol: StyleParam.MarkerSymbol.Circle)));
         var range = spec.Range is { Length: 2 } r ? new Optional<Tuple<double, double>>(Tuple.Create(r[0], r[1]), true) : default;
         chart = chart.WithXAxisStyle<double, double, string>(TitleText: spec.XTitle, MinMax: range);
         return chart.WithYAxisStyle<double, double, string>(TitleText: spec.YTitle, MinMax: range);

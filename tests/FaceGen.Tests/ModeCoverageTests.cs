@@ -140,5 +140,7 @@ public class ModeCoverageTests
         Assert.Contains("step 10", panels);
         Assert.Contains("step 30", panels);
         Assert.Contains("\"rows\":2", panels);
+        // One legend: only the first panel's series show in it.
+        Assert.Equal(2, NotebookHarness.Count(panels, "\"showlegend\":false"));
     }
 }
