@@ -47,6 +47,46 @@ public static class ChartRenderer
             + "</head><body>\n" + beforeHtml + string.Concat(charts) + afterHtml + "\n</body></html>\n";
     }
 
+    sealed record ScatterSpec(string Title, string XTitle, string YTitle, Series[] Series, double[]? Range);
+
+    /// <summary>A scatter chart (markers only). JSON in: as for <see cref="Lines"/>, plus an optional
+    /// "range": [min, max] applied to both axes.</summary>
+    public static string Scatter(string specJson, bool fullDocument)
+    {
+        var spec = JsonSerializer.Deserialize<ScatterSpec>(specJson, Json) ?? throw new ArgumentException("empty chart spec");
+        var chart = BuildScatter(spec, showLegend: true).WithSize(560, 520);
+        chart = Plotly.NET.Chart.withTitle(spec.Title, FSharpOption<Font>.None).Invoke(chart);
+        if (!fullDocument) return GenericChart.toChartHTML(chart);
+        chart = Plotly.NET.Chart.withDisplayOptionsStyle(FSharpOption<string>.Some(spec.Title), null, null, null, null, null,
+            FSharpOption<PlotlyJSReference>.Some(PlotlyJSReference.Full)).Invoke(chart);
+        return GenericChart.toEmbeddedHTML(chart);
+    }
+
+    /// <summary>Scatter panels in a grid of <paramref name="columns"/> columns (a JSON array of scatter specs),
+    /// each titled with its spec's title; a notebook fragment.</summary>
+    public static string ScatterPanels(string title, string panelsJson, int columns)
+    {
+        var specs = JsonSerializer.Deserialize<ScatterSpec[]>(panelsJson, Json) ?? Array.Empty<ScatterSpec>();
+        int rows = (specs.Length + columns - 1) / columns;
+        // One legend for the figure: series i has the same name and colour in every panel.
+        var grid = CSharpChart.Grid(specs.Select((s, i) => BuildScatter(s, showLegend: i == 0)), rows, columns, SubPlotTitles: specs.Select(s => s.Title).ToArray());
+        grid = Plotly.NET.Chart.withTitle(title, FSharpOption<Font>.None).Invoke(grid);
+        return GenericChart.toChartHTML(grid.WithSize(260 * columns, 260 * rows + 80));
+    }
+
+    /// <summary>Plotly's default colour cycle, fixed per series index so that panels agree.</summary>
+    static readonly string[] Palette = { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf" };
+
+    static GenericChart BuildScatter(ScatterSpec spec, bool showLegend)
+    {
+        var chart = CSharpChart.Combine(spec.Series.Select((s, i) =>
+            CSharpChart.Point<double, double, string>(x: s.X, y: s.Y, Name: s.Name, ShowLegend: showLegend,
+                MarkerColor: Color.fromString(Palette[i % Palette.Length]), MarkerSymbol: StyleParam.MarkerSymbol.Circle)));
+        var range = spec.Range is { Length: 2 } r ? new Optional<Tuple<double, double>>(Tuple.Create(r[0], r[1]), true) : default;
+        chart = chart.WithXAxisStyle<double, double, string>(TitleText: spec.XTitle, MinMax: range);
+        return chart.WithYAxisStyle<double, double, string>(TitleText: spec.YTitle, MinMax: range);
+    }
+
     static GenericChart Build(Spec spec)
     {
         var chart = CSharpChart.Combine(spec.Series.Select(s =>

@@ -180,16 +180,19 @@ public static class GanArchitecture
         }
     }
 
-    /// <summary>inputs → [Linear(hidden) → activation]×depth → Linear(outputs).</summary>
-    public static Sequential Mlp(int inputs, int hidden, int outputs, int depth, Func<Module<Tensor, Tensor>> activation)
+    /// <summary>inputs → [Linear(hidden) → activation]×depth → Linear(outputs). <paramref name="linear"/>
+    /// (in, out) builds each linear layer (default: <c>nn.Linear</c>; e.g. a <see cref="SpectralLinear"/>).</summary>
+    public static Sequential Mlp(int inputs, int hidden, int outputs, int depth, Func<Module<Tensor, Tensor>> activation,
+        Func<long, long, Module<Tensor, Tensor>>? linear = null)
     {
+        linear ??= (cin, cout) => Linear(cin, cout);
         var layers = new List<(string, Module<Tensor, Tensor>)>();
         for (int i = 0; i < depth; i++)
         {
-            layers.Add(($"linear{i}", Linear(i == 0 ? inputs : hidden, hidden)));
+            layers.Add(($"linear{i}", linear(i == 0 ? inputs : hidden, hidden)));
             layers.Add(($"act{i}", activation()));
         }
-        layers.Add(("out", Linear(depth == 0 ? inputs : hidden, outputs)));
+        layers.Add(("out", linear(depth == 0 ? inputs : hidden, outputs)));
         return Sequential(layers);
     }
 
@@ -216,15 +219,21 @@ public sealed class MlpGenerator : GanGenerator
     public override Tensor forward(Tensor z, Tensor? labels) => body.forward(z);
 }
 
-/// <summary>A small MLP discriminator for toy problems: x → [Linear → LeakyReLU(0.2)]×depth → Linear → logit.</summary>
+/// <summary>A small MLP discriminator for toy problems: x → [Linear → LeakyReLU(0.2)]×depth → Linear → logit.
+/// <paramref name="norm"/>: <see cref="DiscriminatorNorm.None"/> (plain linear layers) or
+/// <see cref="DiscriminatorNorm.Spectral"/> (every linear layer a <see cref="SpectralLinear"/>, so D is 1-Lipschitz up to
+/// the activations' slope); batch norm is not offered for the MLP.</summary>
 public sealed class MlpDiscriminator : GanDiscriminator
 {
     readonly Sequential body;
 
-    public MlpDiscriminator(int inputs = 2, int hidden = 128, int depth = 2) : base(nameof(MlpDiscriminator))
+    public MlpDiscriminator(int inputs = 2, int hidden = 128, int depth = 2, DiscriminatorNorm norm = DiscriminatorNorm.None) : base(nameof(MlpDiscriminator))
     {
         TorchRuntime.EnsureInitialized();
-        body = GanArchitecture.Mlp(inputs, hidden, 1, depth, () => LeakyReLU(0.2));
+        if (norm == DiscriminatorNorm.Batch)
+            throw new ArgumentException("MlpDiscriminator: norm Batch is not offered; use DiscriminatorNorm.None or DiscriminatorNorm.Spectral.", nameof(norm));
+        Func<long, long, Module<Tensor, Tensor>>? linear = norm == DiscriminatorNorm.Spectral ? (cin, cout) => new SpectralLinear(cin, cout) : null;
+        body = GanArchitecture.Mlp(inputs, hidden, 1, depth, () => LeakyReLU(0.2), linear);
         RegisterComponents();
     }
 

@@ -10,6 +10,10 @@ public sealed record ChartSeries(string Name, double[] X, double[] Y);
 /// <summary>A line chart described with plain data.</summary>
 public sealed record ChartSpec(string Title, string XTitle, string YTitle, IReadOnlyList<ChartSeries> Series, bool LogY = false);
 
+/// <summary>A scatter chart described with plain data: each series is drawn as markers only.
+/// <paramref name="Range"/>: [min, max] for both axes (a square view, e.g. of 2-D toy data), or null for automatic.</summary>
+public sealed record ScatterSpec(string Title, string XTitle, string YTitle, IReadOnlyList<ChartSeries> Series, double[]? Range = null);
+
 /// <summary>Plotly HTML for a notebook cell or a report; displayed inline by the registered formatter.</summary>
 [TypeFormatterSource(typeof(ChartHtmlFormatterSource))]
 public sealed record ChartHtml(string Html);
@@ -44,6 +48,21 @@ public static class Charts
 
     /// <summary>A chart for notebook display.</summary>
     public static ChartHtml Lines(ChartSpec spec) => new(LinesHtml(spec, fullDocument: false));
+
+    /// <summary>Scatter chart as HTML (<paramref name="fullDocument"/> as in <see cref="LinesHtml"/>).</summary>
+    public static string ScatterHtml(ScatterSpec spec, bool fullDocument) =>
+        Call("Scatter", JsonSerializer.Serialize(spec, Json), fullDocument);
+
+    /// <summary>A scatter chart for notebook display.</summary>
+    public static ChartHtml Scatter(ScatterSpec spec) => new(ScatterHtml(spec, fullDocument: false));
+
+    /// <summary>Several scatter charts side by side in one figure (a grid of <paramref name="columns"/> columns,
+    /// each panel titled with its spec's title), for notebook display: e.g. snapshots of a toy GAN's samples.</summary>
+    public static ChartHtml ScatterPanels(string title, IReadOnlyList<ScatterSpec> panels, int columns)
+    {
+        if (panels.Count == 0 || columns < 1) throw new ArgumentException($"{panels.Count} panels in {columns} columns: need at least one of each.");
+        return new(Call("ScatterPanels", title, JsonSerializer.Serialize(panels.ToArray(), Json), columns));
+    }
 
     static Type LoadRenderer()
     {

@@ -1,0 +1,65 @@
+using FaceGen.Data;
+using FaceGen.Metrics;
+using FaceGen.Models;
+using FaceGen.Runtime;
+using static TorchSharp.torch;
+
+namespace FaceGen.Training;
+
+/// <summary>One measurement of a <see cref="ModeCoverageTracker"/>: the step, the coverage, and the generated
+/// points as (x₀, y₀, x₁, y₁, …) for scatter plots.</summary>
+public sealed record ModeCoverageSnapshot(long Step, ModeCoverageResult Coverage, float[] Points);
+
+/// <summary>
+/// A trainer callback that measures a toy GAN's mode coverage while it trains: every <c>every</c> steps (and at the
+/// last step) it draws <c>sampleCount</c> points G(z) from a fixed noise batch and applies
+/// <see cref="ModeCoverage.Measure"/> against the mixture's centres. The fixed noise (its own seeded generator) makes
+/// successive snapshots comparable: a change is the generator's, not the noise's. Used in
+/// notebooks/04-gan-strengths-and-weaknesses to show mode hopping and collapse over time.
+/// </summary>
+public sealed class ModeCoverageTracker : ITrainingCallback, IDisposable
+{
+    readonly GanGenerator generator;
+    readonly ToyMixture target;
+    readonly int every, minimumCount;
+    readonly double sigmas;
+    readonly Tensor fixedNoise;
+    readonly List<ModeCoverageSnapshot> snapshots = new();
+
+    /// <param name="minimumCount">High-quality samples a mode needs to count as covered (see <see cref="ModeCoverage"/>).</param>
+    public ModeCoverageTracker(GanGenerator generator, ToyMixture target, int every, int sampleCount, int minimumCount,
+        double sigmas = 3, long seed = 0)
+    {
+        TorchRuntime.EnsureInitialized();
+        if (every < 1) throw new ArgumentException($"every {every}: must be ≥ 1.");
+        if (sampleCount < 1) throw new ArgumentException($"sample count {sampleCount}: must be ≥ 1.");
+        this.generator = generator;
+        this.target = target;
+        this.every = every;
+        this.minimumCount = minimumCount;
+        this.sigmas = sigmas;
+        using var noise = Seeding.Generator(seed + 7_919);
+        var device = generator.parameters().First().device;
+        fixedNoise = randn(new long[] { sampleCount, generator.LatentSize }, generator: noise).to(device);
+    }
+
+    /// <summary>The measurements so far, in step order.</summary>
+    public IReadOnlyList<ModeCoverageSnapshot> Snapshots => snapshots;
+
+    public void OnStep(StepRecord record, long totalSteps)
+    {
+        if (record.Step % every == 0 || record.Step == totalSteps) snapshots.Add(Measure(record.Step));
+    }
+
+    /// <summary>Measures the generator now (without recording it).</summary>
+    public ModeCoverageSnapshot Measure(long step)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var points = generator.forward(fixedNoise, null).cpu();
+        var coverage = ModeCoverage.Measure(points, target.Centres, target.Std, sigmas, minimumCount);
+        return new ModeCoverageSnapshot(step, coverage, points.contiguous().data<float>().ToArray());
+    }
+
+    public void Dispose() => fixedNoise.Dispose();
+}

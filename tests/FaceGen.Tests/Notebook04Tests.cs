@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace FaceGen.Tests;
+
+/// <summary>notebooks/04-gan-strengths-and-weaknesses, executed headless with the quick profile: it must run without a
+/// cell error and print what it promises — the mode-coverage metric checked on real and collapsed samples, the
+/// minimax run's oscillation and coverage over time with its charts and scatter snapshots, the remedies table, the
+/// diversity and Fréchet measures on faces with sample grids, and the closing table.</summary>
+public class Notebook04Tests
+{
+    static double Number(string outputs, string pattern)
+    {
+        var match = Regex.Match(outputs, pattern);
+        Assert.True(match.Success, $"the notebook's outputs lack /{pattern}/");
+        return double.Parse(match.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public void Notebook04MeasuresOscillationModeCollapseAndTheRemedies()
+    {
+        const string name = "04-gan-strengths-and-weaknesses.ipynb";
+        var run = NotebookHarness.Execute(name);
+        var outputs = run.OutputsJson;
+
+        // The metric's checks: real samples, the hand-computed KL, a two-mode sampler; the diversity by hand.
+        Assert.Contains("real data: all modes covered and > 98 % high quality: True", outputs);
+        Assert.Contains("KL to uniform by hand = library: True", outputs);
+        Assert.Contains("two-mode collapse: 2 modes covered and KL = log 4: True", outputs);
+        Assert.Contains("sample diversity by hand = library: True", outputs);
+        Assert.DoesNotContain(": False", outputs);
+
+        // The minimax run: its oscillation statistic, coverage over 40 snapshots, the hopping counts.
+        Assert.Matches(@"600 steps in [0-9.]+ s", outputs);
+        Assert.Matches(@"second half: D\(x\) - D\(G\(z\)\) = -?[0-9.]+ ± [0-9.]+", outputs);
+        Assert.Matches(@"modes covered over 40 snapshots:( [0-8]){40}", outputs);
+        Assert.Matches(@"modes entering the covered set: [0-9]+; modes leaving it again: [0-9]+", outputs);
+        // The remedies: six settings × two seeds, each compared with the baseline in a printed sentence.
+        Assert.Contains("6 settings × 2 seeds × 200 generator steps", outputs);
+        foreach (var setting in new[] { "non-saturating", "hinge", "WGAN-GP", "least squares", "spectral norm in D (non-saturating)" })
+            Assert.Contains($"{setting} vs minimax:", outputs);
+        // Faces: both settings measured; generated diversity is a positive fraction of the real images'.
+        foreach (var setting in new[] { "batch norm in D", "spectral norm in D" })
+        {
+            double ratio = Number(outputs, setting + @": diversity ([0-9.]+) of the real images'");
+            Assert.InRange(ratio, 0.001, 2);
+            Assert.True(Number(outputs, setting + @": diversity [0-9.]+ of the real images', pixel FD ([0-9.]+)") > 0);
+        }
+
+        // Charts: the ring, D's beliefs, coverage over time, per-mode shares, the scatter panels (+ live training charts).
+        Assert.True(NotebookHarness.Count(outputs, "Plotly chart will be drawn inside this DIV") >= 5, "the five charts of the toy sections");
+        Assert.True(NotebookHarness.Count(outputs, "data:image/png;base64,") >= 3, "the real faces and one sample grid per setting");
+        Assert.Contains("minimax run: modes entering / leaving the covered set", outputs);   // the closing table
+        Assert.Contains("whole notebook", outputs);
+    }
+}
