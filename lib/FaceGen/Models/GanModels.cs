@@ -220,9 +220,9 @@ public sealed class MlpGenerator : GanGenerator
 }
 
 /// <summary>A small MLP discriminator for toy problems: x → [Linear → LeakyReLU(0.2)]×depth → Linear → logit.
-/// <paramref name="norm"/>: <see cref="DiscriminatorNorm.None"/> (plain linear layers) or
-/// <see cref="DiscriminatorNorm.Spectral"/> (every linear layer a <see cref="SpectralLinear"/>, so D is 1-Lipschitz up to
-/// the activations' slope); batch norm is not offered for the MLP.</summary>
+/// Its norm: <see cref="DiscriminatorNorm.None"/> (plain linear layers) or <see cref="DiscriminatorNorm.Spectral"/>
+/// (every linear layer a <see cref="SpectralLinear"/>, so D is 1-Lipschitz up to the activations' slope); batch norm
+/// is not offered for the MLP.</summary>
 public sealed class MlpDiscriminator : GanDiscriminator
 {
     readonly Sequential body;

@@ -26,7 +26,13 @@ public sealed class ModeCoverageTracker : ITrainingCallback, IDisposable
     readonly Tensor fixedNoise;
     readonly List<ModeCoverageSnapshot> snapshots = new();
 
+    /// <param name="generator">The generator whose samples are measured (put in eval mode while measuring).</param>
+    /// <param name="target">The mixture whose modes are counted.</param>
+    /// <param name="every">Measure after every this many steps.</param>
+    /// <param name="sampleCount">Samples drawn from one fixed noise batch at each measurement.</param>
     /// <param name="minimumCount">High-quality samples a mode needs to count as covered (see <see cref="ModeCoverage"/>).</param>
+    /// <param name="sigmas">A sample is high quality within this many standard deviations of its mode.</param>
+    /// <param name="seed">Seed of the fixed noise batch.</param>
     public ModeCoverageTracker(GanGenerator generator, ToyMixture target, int every, int sampleCount, int minimumCount,
         double sigmas = 3, long seed = 0)
     {
