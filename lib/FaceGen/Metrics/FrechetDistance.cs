@@ -17,10 +17,7 @@ public static class FrechetDistance
     {
         TorchRuntime.EnsureInitialized();
         using var scope = NewDisposeScope();
-        var a = featuresA.to_type(ScalarType.Float64).cpu();
-        var b = featuresB.to_type(ScalarType.Float64).cpu();
-        if (a.dim() != 2 || b.dim() != 2 || a.shape[1] != b.shape[1])
-            throw new ArgumentException($"Expected two (N, D) feature matrices with the same D, got [{string.Join(", ", a.shape)}] and [{string.Join(", ", b.shape)}].");
+        var (a, b) = FeatureMatrices.AsFloat64(featuresA, featuresB);
         if (a.shape[0] < 2 || b.shape[0] < 2) throw new ArgumentException("Each set needs at least 2 samples for a covariance.");
         var (muA, covA) = MeanAndCovariance(a);
         var (muB, covB) = MeanAndCovariance(b);

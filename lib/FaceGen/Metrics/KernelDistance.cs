@@ -18,10 +18,7 @@ public static class KernelDistance
     {
         TorchRuntime.EnsureInitialized();
         using var scope = NewDisposeScope();
-        var a = featuresA.to_type(ScalarType.Float64).cpu();
-        var b = featuresB.to_type(ScalarType.Float64).cpu();
-        if (a.dim() != 2 || b.dim() != 2 || a.shape[1] != b.shape[1])
-            throw new ArgumentException($"Expected two (N, D) feature matrices with the same D, got [{string.Join(", ", a.shape)}] and [{string.Join(", ", b.shape)}].");
+        var (a, b) = FeatureMatrices.AsFloat64(featuresA, featuresB);
         long m = a.shape[0], n = b.shape[0], d = a.shape[1];
         if (m < 2 || n < 2) throw new ArgumentException("Each set needs at least 2 samples for the unbiased MMD².");
         // k(x, y) = (xᵀy / D + 1)³ for all pairs at once

@@ -24,10 +24,7 @@ public static class PrecisionRecall
     {
         TorchRuntime.EnsureInitialized();
         using var scope = NewDisposeScope();
-        var r = real.to_type(ScalarType.Float64).cpu();
-        var g = generated.to_type(ScalarType.Float64).cpu();
-        if (r.dim() != 2 || g.dim() != 2 || r.shape[1] != g.shape[1])
-            throw new ArgumentException($"Expected two (N, D) feature matrices with the same D, got [{string.Join(", ", r.shape)}] and [{string.Join(", ", g.shape)}].");
+        var (r, g) = FeatureMatrices.AsFloat64(real, generated);
         if (k < 1 || r.shape[0] <= k || g.shape[0] <= k)
             throw new ArgumentException($"k={k}: need k ≥ 1 and more than k points in each set ({r.shape[0]} real, {g.shape[0]} generated).");
         return new PrecisionRecallResult(Coverage(r, g, k), Coverage(g, r, k), k);
