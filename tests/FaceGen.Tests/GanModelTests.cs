@@ -119,4 +119,17 @@ public class GanModelTests
         var lb = d.forward(x, tensor(new long[] { 4, 4 }));
         Assert.True((la - lb).abs().max().item<float>() > 1e-6f); // projection term depends on y
     }
+
+    [Fact]
+    public void ConditionalDiscriminatorStartsWithSmallLogits()
+    {
+        // Regression: the class projection once kept torch's N(0, 1) embedding, giving logits of ~50 at step 1 and a
+        // saturated D (L_D = 52.6); at the DCGAN scale N(0, 0.02) the first logits are of order 1.
+        TorchSharp.torch.random.manual_seed(3);
+        using var d = new DcganDiscriminator(32, 3, 16, DiscriminatorNorm.Batch, classCount: 10);
+        var images = TorchSharp.torch.rand(16, 3, 32, 32) * 2 - 1;
+        var labels = TorchSharp.torch.arange(16, dtype: TorchSharp.torch.ScalarType.Int64).remainder(10);
+        float largest = d.forward(images, labels).abs().max().item<float>();
+        Assert.True(largest < 5, $"largest |logit| {largest}");
+    }
 }

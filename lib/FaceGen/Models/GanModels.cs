@@ -135,6 +135,10 @@ public sealed class DcganDiscriminator : GanDiscriminator
         if (classCount > 0) projection = Embedding(classCount, c);
         RegisterComponents();
         GanArchitecture.InitializeDcgan(this);
+        // The projection embedding starts at the DCGAN scale N(0, 0.02) too: at torch's default N(0, 1),
+        // ⟨embed(y), Σ_spatial φ(x)⟩ over the 4×4 features gives logits of magnitude ~50 at step 1 (L_D = 52.6
+        // measured), which saturate D so that a conditional generator never left noise textures.
+        if (projection is not null) using (no_grad()) init.normal_(projection.weight!, 0, 0.02);
     }
 
     public override int ClassCount => classCount;

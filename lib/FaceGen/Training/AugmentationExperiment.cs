@@ -366,7 +366,7 @@ public static class AugmentationExperiment
             var training = GanTrainingOptions.For(GanLoss.NonSaturating) with { EmaDecay = 0.999, Seed = seed, SnapshotCount = 1 };
             using var gan = new GanTrainable(
                 () => new DcganGenerator(options.ImageSize, options.Channels, options.GeneratorLatent, options.GeneratorWidth, classes),
-                () => SmallProjection(new DcganDiscriminator(options.ImageSize, options.Channels, options.GeneratorWidth, DiscriminatorNorm.Batch, classes)),
+                () => new DcganDiscriminator(options.ImageSize, options.Channels, options.GeneratorWidth, DiscriminatorNorm.Batch, classes),
                 training, device);
             new Trainer(gan, batches, new TrainerOptions(options.GeneratorSteps), new JobSupport.ProgressCallback(task, progress)).Run();
             var g = gan.EmaGenerator ?? gan.Generator;
@@ -397,18 +397,6 @@ public static class AugmentationExperiment
                 .Select(i => $"generated {options.Generator} seed={seed} k={k} class={i / options.SyntheticPerIdentity} #{i % options.SyntheticPerIdentity}").ToArray();
             return new FaceDataset("generated", bytes, labels.clone().MoveToOuterDisposeScope(), train.ClassNames, sources);
         }
-    }
-
-    /// <summary>Re-initialises the class projection of a conditional <see cref="DcganDiscriminator"/> to N(0, 0.02), the
-    /// DCGAN scale of its other weights. Why: its embedding starts at torch's N(0, 1), and ⟨embed(y), Σ_spatial φ(x)⟩ over
-    /// 4×4×8w features then gives logits of magnitude ~50 at step 1 (measured: L_D = 52.6), which saturate the
-    /// discriminator; after 300 steps the generator still drew noise textures.</summary>
-    static DcganDiscriminator SmallProjection(DcganDiscriminator discriminator)
-    {
-        using var noGrad = no_grad();
-        foreach (var (name, parameter) in discriminator.named_parameters())
-            if (name.StartsWith("projection")) nn.init.normal_(parameter, 0, 0.02);
-        return discriminator;
     }
 
     /// <summary>Mean ± standard deviation over the seeds of every (condition, k), ordered by k then condition.</summary>
