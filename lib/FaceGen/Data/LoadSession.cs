@@ -67,9 +67,12 @@ internal static class LoadSession
                     if (!options.SkipBad) { errors[i] = e; state.Break(); return; }
                     report.Skip(e.Path, ReasonOf(e));
                 }
-                long d = Interlocked.Increment(ref done);
-                if (progress is not null && (d % step == 0 || d == n))
-                    lock (gate) progress.Report(new ProgressReport(task, d, n, "images"));
+                // Count and report under one lock, so that reports arrive in order and the last one says n of n.
+                lock (gate)
+                {
+                    long d = ++done;
+                    if (progress is not null && (d % step == 0 || d == n)) progress.Report(new ProgressReport(task, d, n, "images"));
+                }
             });
         }
         catch (AggregateException e) when (e.InnerExceptions.Count == 1)
