@@ -91,4 +91,14 @@ public class VerificationTests
         Assert.Equal(600, sampled.Distinct().Count());
         Assert.All(sampled, p => Assert.Equal(many[p.First] == many[p.Second], p.Genuine));
     }
+    [Fact]
+    public void CosineScoresAreTheDotProductsOfEachPairsRows()
+    {
+        var first = TorchSharp.torch.tensor(new float[,] { { 1, 0 }, { 0, 1 }, { 0.6f, 0.8f } });
+        var second = TorchSharp.torch.tensor(new float[,] { { 0, 1 }, { 1, 0 }, { 0.8f, 0.6f } });
+        var pairs = new[] { new ImagePair(0, 2, true), new ImagePair(2, 1, false), new ImagePair(1, 0, false) };
+        // (1,0)·(0.8,0.6) = 0.8; (0.6,0.8)·(1,0) = 0.6; (0,1)·(0,1) = 1.
+        var scores = VerificationPairs.CosineScores(pairs, first, second);
+        Assert.Equal(new[] { 0.8, 0.6, 1.0 }, scores.Select(v => Math.Round(v, 6)));
+    }
 }

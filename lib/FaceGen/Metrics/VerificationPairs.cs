@@ -1,4 +1,5 @@
 using FaceGen.Data;
+using static TorchSharp.torch;
 
 namespace FaceGen.Metrics;
 
@@ -50,5 +51,15 @@ public static class VerificationPairs
             set.Add((Math.Min(a, b), Math.Max(a, b)));
         }
         return set.Order().ToArray();
+    }
+    /// <summary>The score of each pair: the dot product of the first image's embedding (a row of <paramref name="first"/>)
+    /// with the second's (a row of <paramref name="second"/>) — the cosine, for unit-length embeddings. Pass the same
+    /// matrix twice to compare a set with itself, or processed faces and originals to compare the two.</summary>
+    public static double[] CosineScores(IReadOnlyList<ImagePair> pairs, Tensor first, Tensor second)
+    {
+        using var scope = NewDisposeScope();
+        var a = first.index_select(0, tensor(pairs.Select(p => (long)p.First).ToArray()).to(first.device));
+        var b = second.index_select(0, tensor(pairs.Select(p => (long)p.Second).ToArray()).to(second.device));
+        return (a * b).sum(new long[] { 1 }).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
     }
 }

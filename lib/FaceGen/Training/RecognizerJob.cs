@@ -145,11 +145,7 @@ public static class RecognizerJob
         progress?.Report(new("evaluate", 2, 3, "measures"));
 
         var pairs = VerificationPairs.FromLabels(test.LabelArray(), options.GenuinePairs, options.ImpostorPairs, options.Seed);
-        var first = tensor(pairs.Select(p => (long)p.First).ToArray());
-        var second = tensor(pairs.Select(p => (long)p.Second).ToArray());
-        // Embeddings have unit length: their dot product is the cosine.
-        var scores = (testEmbeddings.index_select(0, first) * testEmbeddings.index_select(0, second)).sum(new long[] { 1 })
-            .to_type(ScalarType.Float64).data<double>().ToArray();
+        var scores = VerificationPairs.CosineScores(pairs, testEmbeddings, testEmbeddings);   // unit-length embeddings
         var verification = Verification.Summarise(scores, pairs.Select(p => p.Genuine).ToArray());
         progress?.Report(new("evaluate", 3, 3, "measures"));
         return new RecognizerEvaluation(train.Count, test.Count, train.ClassCount, options.TrainPerIdentity,

@@ -254,9 +254,7 @@ public static class RestorationJob
             double identity = RecognizerEmbeddingMetrics.IdentitySimilarity(embedder, faces, originals).mean().item<double>();
             var probe = embedder.Embed(faces);
             var gallery = embedder.Embed(originals);
-            var first = tensor(pairs.Select(p => (long)p.First).ToArray());
-            var second = tensor(pairs.Select(p => (long)p.Second).ToArray());
-            var scores = (probe.index_select(0, first) * gallery.index_select(0, second)).sum(new long[] { 1 }).to_type(ScalarType.Float64).data<double>().ToArray();
+            var scores = VerificationPairs.CosineScores(pairs, probe, gallery);
             var summary = Verification.Summarise(scores, pairs.Select(p => p.Genuine).ToArray());
             return new RestorationScore(degradation, method, (int)processed.shape[0], psnr, ssim, holePsnr, identity, summary.Auc, summary.BestAccuracy);
         }
