@@ -53,8 +53,10 @@ public static class Baselines
     /// ω = 1.9 (plain Jacobi iteration, ω = 1, needs ~100× more sweeps on a 30-pixel hole); it stops when no pixel changes by
     /// more than <paramref name="tolerance"/> or after <paramref name="maxIterations"/> sweeps. Image borders are replicated
     /// (zero normal derivative). A linear ramp is harmonic, so it is reproduced exactly (tested).
+    /// The default tolerance, 1e-5, is 400× finer than one 8-bit grey level; 1e-6 is near float32 rounding: in a batch of
+    /// 64 faces at 64 px some pixel kept changing by that much, so all 5,000 sweeps ran (82 s instead of 4 s, measured).
     /// </summary>
-    public static Tensor HarmonicFill(Tensor x, Tensor known, double tolerance = 1e-6, int maxIterations = 5000)
+    public static Tensor HarmonicFill(Tensor x, Tensor known, double tolerance = 1e-5, int maxIterations = 5000)
     {
         TorchRuntime.EnsureInitialized();
         const double omega = 1.9;
