@@ -37,6 +37,52 @@ public class BatchSourceTests
     }
 
     [Fact]
+    public void PrefetchServesTheSameBatchesAsBuildingOnDemandAcrossAResume()
+    {
+        using var data = Tiny();
+        var options = new BatchOptions(BatchSize: 3, Seed: 11, DropLast: true, RandomHorizontalFlip: true, Range: PixelRange.Signed);
+        List<(int[] Indices, bool[] Flipped, float[] Pixels)> Serve(bool prefetch)
+        {
+            using var batches = new DatasetBatches(data, options, prefetch);
+            var served = new List<(int[], bool[], float[])>();
+            void Take(int count)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    var b = batches.Next();
+                    served.Add((b.Indices, b.Flipped, b.Images.flatten().data<float>().ToArray()));
+                }
+            }
+            Take(5);
+            batches.Position = 2; // a resume to an earlier position drops the batch built ahead for position 5
+            Take(4);
+            return served;
+        }
+        var onDemand = Serve(prefetch: false);
+        var prefetched = Serve(prefetch: true);
+        Assert.Equal(onDemand.Count, prefetched.Count);
+        for (int i = 0; i < onDemand.Count; i++)
+        {
+            Assert.Equal(onDemand[i].Indices, prefetched[i].Indices);
+            Assert.Equal(onDemand[i].Flipped, prefetched[i].Flipped);
+            Assert.Equal(onDemand[i].Pixels, prefetched[i].Pixels);
+        }
+        Assert.Equal(onDemand[2].Indices, onDemand[5].Indices); // the resume really went back
+    }
+
+    [Fact]
+    public void PrefetchedBatchesAreFreedWhenServedOverOrDisposed()
+    {
+        using var data = Tiny();
+        long before = Tensor.TotalCount;
+        var batches = new DatasetBatches(data, new BatchOptions(BatchSize: 2, Seed: 3), prefetch: true);
+        for (int i = 0; i < 50; i++) batches.Next();
+        Assert.InRange(Tensor.TotalCount - before, 0, 4); // the current batch and the one built ahead: 2 tensors each
+        batches.Dispose();
+        Assert.Equal(before, Tensor.TotalCount);
+    }
+
+    [Fact]
     public void TensorBatchesResumeAtAnyPosition()
     {
         var rows = arange(20, dtype: ScalarType.Float32).view(10, 2);

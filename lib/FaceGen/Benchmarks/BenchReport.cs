@@ -13,6 +13,11 @@ public sealed record ThroughputResult(string Model, int ImageSize, int Batch, lo
     double StepGflop, int Steps, double SecondsPerStep, double ImagesPerSecond, double AchievedGflops, double FractionOfCeiling,
     double DataWaitFraction);
 
+/// <summary>Background prefetch (<see cref="FaceGen.Training.DatasetBatches"/>) off and on for one model, in alternating
+/// rounds of the same number of steps: mean share of step time spent waiting for the next batch, and mean s/step.</summary>
+public sealed record PrefetchResult(string Model, int Rounds, int StepsPerRound, double WaitWithout, double WaitWith,
+    double SecondsPerStepWithout, double SecondsPerStepWith);
+
 /// <summary>Decoding a real image set: the first load decodes every file (and writes the tensor cache), the second
 /// reads the cache. <c>TrainingImagesPerSecond</c>: what DCGAN-64 training consumes, for comparison.</summary>
 public sealed record DataResult(string Dataset, int Images, int ImageSize, double ColdSeconds, double CachedSeconds, double TrainingImagesPerSecond)
@@ -40,7 +45,7 @@ public sealed record NotebookTiming(string Notebook, string Profile, double Seco
 
 /// <summary>Everything <c>facegen bench</c> measured in one run.</summary>
 public sealed record BenchReport(string Machine, int Threads, string Torch, DateTime Started, double TotalSeconds,
-    CeilingResult Ceiling, IReadOnlyList<ThroughputResult> Throughput, OverheadResult Overhead, DataResult? Data, string? DataSkipped,
+    CeilingResult Ceiling, IReadOnlyList<ThroughputResult> Throughput, IReadOnlyList<PrefetchResult> Prefetch, OverheadResult Overhead, DataResult? Data, string? DataSkipped,
     MemoryResult Memory, SamplingResult Sampling, IReadOnlyList<NotebookTiming> Notebooks)
 {
     /// <summary>The report as Markdown tables, one per section, each target beside its measurement.</summary>
@@ -56,6 +61,11 @@ public sealed record BenchReport(string Machine, int Threads, string Torch, Date
         md.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var t in Throughput)
             md.AppendLine(c, $"| {t.Model} | {t.ImageSize} | {t.Batch} | {t.Parameters:N0} | {t.ForwardGflopPerImage:F3} | {t.StepGflop:F1} | {t.SecondsPerStep:F3} | {t.ImagesPerSecond:F0} | {t.AchievedGflops:F1} | {t.FractionOfCeiling:P0} | {t.DataWaitFraction:P2} |");
+        md.AppendLine();
+        md.AppendLine("| waiting for data (target < 2%) | rounds × steps | no prefetch | prefetch | s/step, no prefetch | s/step, prefetch |");
+        md.AppendLine("|---|---|---|---|---|---|");
+        foreach (var p in Prefetch)
+            md.AppendLine(c, $"| {p.Model} | {p.Rounds} × {p.StepsPerRound} | {p.WaitWithout:P2} | {p.WaitWith:P2} | {p.SecondsPerStepWithout:F4} | {p.SecondsPerStepWith:F4} |");
         md.AppendLine();
         md.AppendLine(c, $"**Trainer overhead** (DCGAN-{Overhead.ImageSize}, width {Overhead.Width}, batch {Overhead.Batch}; {Overhead.Rounds} interleaved rounds of {Overhead.StepsPerBlock} steps): " +
                          $"bare loop {Overhead.BareMedian:F3} s/step, trainer {Overhead.TrainerMedian:F3} s/step, overhead {Overhead.Overhead:P1} (target ≤ 3%).");

@@ -39,6 +39,11 @@ public static class BenchSuite
             VaeThroughput("MLP VAE-28", () => new MlpVae(1, 28, 400, 20), 28, 1, batch: 128, options.ThroughputSteps, ceiling.Gflops),
         };
         progress?.Report(new("throughput", 1, 1, "sections"));
+        var prefetch = new List<PrefetchResult>
+        {
+            ComparePrefetch("MLP VAE-28", on => VaeThroughput("MLP VAE-28", () => new MlpVae(1, 28, 400, 20), 28, 1, batch: 128, 10 * options.ThroughputSteps, ceiling.Gflops, on)),
+            ComparePrefetch("DCGAN-32", on => GanThroughput("DCGAN-32", 32, width: 64, batch: 64, options.ThroughputSteps, ceiling.Gflops, on)),
+        };
         var overhead = TrainerOverhead.Measure(64, 64, 64, options.OverheadRounds, options.OverheadSteps, progress);
         var (data, dataSkipped) = DataDecoding(options.DataRoot, throughput[0].ImagesPerSecond, progress);
         var memory = Memory(options.MemorySteps, progress);
@@ -46,7 +51,7 @@ public static class BenchSuite
         var notebooks = NotebookTimings(options, progress);
         return new BenchReport($"{RuntimeInformation.OSDescription}, {Environment.ProcessorCount} logical CPUs, {RuntimeInformation.ProcessArchitecture}",
             get_num_threads(), $"TorchSharp {typeof(Tensor).Assembly.GetName().Version}, LibTorch {__version__}", started, clock.Elapsed.TotalSeconds,
-            ceiling, throughput, overhead, data, dataSkipped, memory, sampling, notebooks);
+            ceiling, throughput, prefetch, overhead, data, dataSkipped, memory, sampling, notebooks);
     }
 
     /// <summary>Best time of <paramref name="repeats"/> fp32 products of two n×n matrices after two warm-ups; 2n³ FLOPs each.</summary>
@@ -67,7 +72,21 @@ public static class BenchSuite
         return new CeilingResult(size, repeats, best, 2.0 * size * size * size / best / 1e9);
     }
 
-    static ThroughputResult GanThroughput(string name, int imageSize, int width, int batch, int steps, double ceiling)
+    /// <summary>Three rounds each without and with prefetch, alternating so that drifts in machine load hit both alike.</summary>
+    static PrefetchResult ComparePrefetch(string model, Func<bool, ThroughputResult> measure, int rounds = 3)
+    {
+        var without = new List<ThroughputResult>();
+        var with = new List<ThroughputResult>();
+        for (int r = 0; r < rounds; r++)
+        {
+            without.Add(measure(false));
+            with.Add(measure(true));
+        }
+        return new PrefetchResult(model, rounds, with[0].Steps, without.Average(t => t.DataWaitFraction), with.Average(t => t.DataWaitFraction),
+            without.Average(t => t.SecondsPerStep), with.Average(t => t.SecondsPerStep));
+    }
+
+    static ThroughputResult GanThroughput(string name, int imageSize, int width, int batch, int steps, double ceiling, bool prefetch = true)
     {
         Seeding.Seed(0);
         using var faces = SyntheticFaces.Generate(new SyntheticFaceOptions(32, 8, imageSize, 3, 0));
@@ -79,10 +98,10 @@ public static class BenchSuite
         double forwardD = FlopCount.ForwardPerRow(d, () => d.forward(zeros(2, 3, imageSize, imageSize), null), 2);
         double stepFlops = (4 * forwardG + 9 * forwardD) * batch;
         return Throughput(name, imageSize, batch, GanArchitecture.ParameterCount(g) + GanArchitecture.ParameterCount(d),
-            forwardG + forwardD, stepFlops, gan, faces, steps, ceiling);
+            forwardG + forwardD, stepFlops, gan, faces, steps, ceiling, prefetch: prefetch);
     }
 
-    static ThroughputResult VaeThroughput(string name, Func<Vae> create, int imageSize, int channels, int batch, int steps, double ceiling)
+    static ThroughputResult VaeThroughput(string name, Func<Vae> create, int imageSize, int channels, int batch, int steps, double ceiling, bool prefetch = true)
     {
         Seeding.Seed(0);
         using var faces = SyntheticFaces.Generate(new SyntheticFaceOptions(32, 8, imageSize, channels, 0));
@@ -90,14 +109,14 @@ public static class BenchSuite
         double forward = FlopCount.ForwardPerRow(model, () => model.forward(zeros(2, channels, imageSize, imageSize)), 2);
         using var snapshot = zeros(8, channels, imageSize, imageSize);
         using var vae = new VaeTrainable(model, ReconstructionLikelihood.Bernoulli, new KlWarmup(), 1e-3, snapshot, null, seed: 0);
-        return Throughput(name, imageSize, batch, GanArchitecture.ParameterCount(model), forward, 3 * forward * batch, vae, faces, steps, ceiling, PixelRange.Unit);
+        return Throughput(name, imageSize, batch, GanArchitecture.ParameterCount(model), forward, 3 * forward * batch, vae, faces, steps, ceiling, PixelRange.Unit, prefetch);
     }
 
     /// <summary>Two warm-up steps, then <paramref name="steps"/> timed steps through the kit's trainer.</summary>
     static ThroughputResult Throughput(string name, int imageSize, int batch, long parameters, double forwardFlops, double stepFlops,
-        ITrainable model, FaceDataset faces, int steps, double ceiling, PixelRange range = PixelRange.Signed)
+        ITrainable model, FaceDataset faces, int steps, double ceiling, PixelRange range = PixelRange.Signed, bool prefetch = true)
     {
-        using var batches = new DatasetBatches(faces, new BatchOptions(batch, Seed: 0, DropLast: true, RandomHorizontalFlip: true, Range: range));
+        using var batches = new DatasetBatches(faces, new BatchOptions(batch, Seed: 0, DropLast: true, RandomHorizontalFlip: true, Range: range), prefetch);
         var timed = new TimedBatches(batches);
         new Trainer(model, timed, new TrainerOptions(2)).Run();
         timed.Waiting = TimeSpan.Zero;

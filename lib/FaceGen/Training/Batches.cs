@@ -15,25 +15,77 @@ public interface IBatchSource
 }
 
 /// <summary>A <see cref="FaceDataset"/> served epoch after epoch by a <see cref="BatchIterator"/>
-/// (seeded order, flips, pixel range, device); position p is batch p mod B of epoch ⌊p / B⌋.</summary>
-public sealed class DatasetBatches(BatchIterator iterator) : IBatchSource, IDisposable
+/// (seeded order, flips, pixel range, device); position p is batch p mod B of epoch ⌊p / B⌋.
+/// With <c>prefetch</c> (the default), batch p + 1 is built on a thread-pool thread while the caller trains on batch p,
+/// so a step waits only when building a batch takes longer than the step itself. It matters for tiny models whose
+/// steps take milliseconds (the MLP VAE on 28 px faces); <c>facegen bench</c> measures waiting with and without it side
+/// by side. The batches are the same with or without it (tested).</summary>
+public sealed class DatasetBatches : IBatchSource, IDisposable
 {
+    readonly BatchIterator iterator;
+    readonly bool prefetch;
     Batch? current;
+    long position;
+    // The batch being built for position `aheadPosition`, at most one at a time (BatchIterator is not thread-safe).
+    Task<Batch>? ahead;
+    long aheadPosition;
 
-    public DatasetBatches(FaceDataset data, BatchOptions options) : this(new BatchIterator(data, options)) { }
+    public DatasetBatches(BatchIterator iterator, bool prefetch = true)
+    {
+        this.iterator = iterator;
+        this.prefetch = prefetch;
+    }
 
-    public long Position { get; set; }
+    public DatasetBatches(FaceDataset data, BatchOptions options, bool prefetch = true) : this(new BatchIterator(data, options), prefetch) { }
+
+    /// <summary>Batches served so far; setting it (to resume a run) drops a batch built ahead for another position.</summary>
+    public long Position
+    {
+        get => position;
+        set
+        {
+            if (value == position) return;
+            DiscardAhead();
+            position = value;
+        }
+    }
 
     public Batch Next()
     {
         current?.Dispose();
-        int perEpoch = iterator.BatchesPerEpoch;
-        current = iterator.Get((int)(Position / perEpoch), (int)(Position % perEpoch));
-        Position++;
+        current = ahead is not null && aheadPosition == position ? TakeAhead() : Build(position);
+        position++;
+        if (prefetch)
+        {
+            long next = aheadPosition = position;
+            ahead = Task.Run(() => Build(next));
+        }
         return current;
     }
 
-    public void Dispose() => current?.Dispose();
+    Batch Build(long at)
+    {
+        int perEpoch = iterator.BatchesPerEpoch;
+        return iterator.Get((int)(at / perEpoch), (int)(at % perEpoch));
+    }
+
+    Batch TakeAhead()
+    {
+        var task = ahead!;
+        ahead = null;
+        return task.GetAwaiter().GetResult(); // rethrows the builder's own exception, not an AggregateException
+    }
+
+    void DiscardAhead()
+    {
+        if (ahead is not null) TakeAhead().Dispose();
+    }
+
+    public void Dispose()
+    {
+        current?.Dispose();
+        DiscardAhead();
+    }
 }
 
 /// <summary>
