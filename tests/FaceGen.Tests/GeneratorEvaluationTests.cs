@@ -147,4 +147,22 @@ public class GeneratorEvaluationTests
         Assert.Contains("3-channel (RGB)", channels.Message);
         Assert.Contains("--channels", channels.Message);
     }
+
+    [Fact]
+    public void AVaeRunIsScoredAgainstItsOwnHeldOutSplit()
+    {
+        var vae = TestPaths.NewTempFolder();
+        VaeJob.Run(new VaeJobOptions
+        {
+            Dataset = "synthetic", Arch = "conv", ImageSize = 32, Channels = 1, Latent = 8, Width = 8, Steps = 2, Batch = 16,
+            Identities = 4, PerIdentity = 8, TestFraction = 0.25, Seed = 2, SampleEvery = 2, EvaluateEvery = 2, CheckpointEvery = 2, Device = "cpu",
+        }, vae);
+        var folder = TestPaths.NewTempFolder();
+        var e = GeneratorEvaluator.Run(vae, null, folder, new GeneratorEvaluationOptions { Samples = 20 });
+        Assert.StartsWith("vae (conv, bernoulli", e.Generator);
+        Assert.Equal((24, 8, 20), (e.TrainingImages, e.HeldOutImages, e.Samples));   // TestFraction 0.25 of 4 × 8
+        Assert.Null(e.Embedding);
+        Assert.Null(e.Row(GeneratorEvaluator.GeneratedSet).EmbeddingFd);
+        Assert.True(File.Exists(Path.Combine(folder, "nearest.png")));
+    }
 }

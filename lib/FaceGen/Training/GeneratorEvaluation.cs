@@ -98,8 +98,11 @@ public sealed class TrainedGenerator : IDisposable
     public string Kind => gan is not null ? "gan" : "vae";
     /// <summary>The run folder.</summary>
     public string Run { get; }
+    /// <summary>The data set the run trained on (name or folder).</summary>
     public string Dataset => ganOptions?.Dataset ?? vaeOptions!.Dataset;
+    /// <summary>Side of the square images it makes, in pixels.</summary>
     public int ImageSize => ganOptions?.ImageSize ?? vaeOptions!.ImageSize;
+    /// <summary>1 (grey) or 3 (RGB).</summary>
     public int Channels => ganOptions?.Channels ?? vaeOptions!.Channels;
     /// <summary>Classes of a conditional model (0: unconditional).</summary>
     public int ClassCount => gan?.ClassCount ?? vae!.ClassCount;
@@ -162,6 +165,7 @@ public sealed class TrainedGenerator : IDisposable
         ? $"gan ({ganOptions!.Arch}, {ganOptions.Loss}{(ClassCount > 0 ? ", conditional" : "")}) on {Dataset}, {ImageSize} px, {Channels} channel(s)"
         : $"vae ({vaeOptions!.Arch}, {vaeOptions.ParsedLikelihood}{(ClassCount > 0 ? ", conditional" : "")}) on {Dataset}, {ImageSize} px, {Channels} channel(s)";
 
+    /// <summary>Frees the model's tensors.</summary>
     public void Dispose()
     {
         gan?.Dispose();
