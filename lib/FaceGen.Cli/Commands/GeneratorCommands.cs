@@ -33,9 +33,14 @@ public sealed class EvalGeneratorCommand : Command<EvalGeneratorCommand.Settings
         Devices.ConfigureThreads(s.Threads);
         var device = Devices.Resolve(s.Device);
         var options = new GeneratorEvaluationOptions { Samples = s.Samples, Seed = s.Seed, Percentile = s.Percentile, DataRoot = s.DataRoot };
-        // Load (and so check) both runs before a folder is created, so a wrong path leaves nothing behind.
-        using (TrainedGenerator.Load(s.Checkpoint)) { }
-        if (s.Recognizer is not null) RecognizerJob.Load(s.Recognizer).Embedder.Dispose();
+        // Load (and so check) both runs and their compatibility before a folder is created, so a refused command leaves nothing behind.
+        using (var generator = TrainedGenerator.Load(s.Checkpoint))
+            if (s.Recognizer is not null)
+            {
+                var (embedder, recognizerOptions) = RecognizerJob.Load(s.Recognizer);
+                embedder.Dispose();
+                GeneratorEvaluator.Compatibility(generator, recognizerOptions, s.Recognizer);
+            }
         var folder = RunFolders.Create("eval-generator", s.Out);
         var evaluation = ConsoleProgress.Run(progress => GeneratorEvaluator.Run(s.Checkpoint, s.Recognizer, folder, options, device, progress));
         foreach (var note in evaluation.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
