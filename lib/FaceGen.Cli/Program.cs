@@ -36,6 +36,7 @@ app.Configure(config =>
         evaluate.SetDescription("Evaluate a trained model.");
         evaluate.AddCommand<EvalVaeCommand>("vae").WithDescription("ELBO, IWAE bound and log p(x) estimate (nats, bits/dim) on a test split.");
         evaluate.AddCommand<EvalRecognizerCommand>("recognizer").WithDescription("Identification (vs eigenfaces and pixel 1-NN) and verification AUC/EER/TAR@FAR of a recogniser run.");
+        evaluate.AddCommand<EvalGeneratorCommand>("generator").WithDescription("A GAN or VAE run against its training and held-out faces: pixel FD; with --recognizer, FD/KID (recogniser embedding) and precision/recall; the memorisation check.");
         evaluate.AddCommand<EvalRestoreCommand>("restore").WithDescription("PSNR/SSIM (overall and in the hole), and with --recognizer identity similarity and verification, of a restoration run vs the baselines.");
     });
     config.AddBranch("experiment", experiment =>

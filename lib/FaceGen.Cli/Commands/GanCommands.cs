@@ -55,6 +55,9 @@ public sealed class TrainGanCommand : Command<TrainGanCommand.Settings>
         [CommandOption("--no-flip"), Description("No random horizontal flips of the training images")]
         public bool NoFlip { get; init; }
 
+        [CommandOption("--hold-out <FRACTION>"), Description("Hold this fraction of each identity's images out of training (for facegen eval generator's memorisation check); 0 = off"), DefaultValue(0.0)]
+        public double HoldOut { get; init; }
+
         [CommandOption("--sample-every <N>"), DefaultValue(250)]
         public int SampleEvery { get; init; }
 
@@ -77,9 +80,10 @@ public sealed class TrainGanCommand : Command<TrainGanCommand.Settings>
             ImageSize = s.ImageSize ?? s.Size, Channels = s.Channels ?? 3, Steps = s.Steps, Batch = s.Batch, Seed = s.Seed,
             Width = s.Width, Latent = s.Latent, Norm = s.DNorm is null ? null : ParseNorm(s.DNorm), CriticSteps = s.CriticSteps,
             EmaDecay = s.Ema, R1Gamma = s.R1, Flip = !s.NoFlip, Identities = s.Identities, PerIdentity = s.PerIdentity,
-            MaxImages = s.MaxImages, SkipBad = s.SkipBad, SampleEvery = s.SampleEvery, EvaluateEvery = s.EvalEvery,
+            MaxImages = s.MaxImages, SkipBad = s.SkipBad, HoldOutFraction = s.HoldOut, SampleEvery = s.SampleEvery, EvaluateEvery = s.EvalEvery,
             CheckpointEvery = s.CheckpointEvery, Device = s.Device,
         };
+        if (!(s.HoldOut >= 0 && s.HoldOut < 1)) throw new ArgumentException($"--hold-out {s.HoldOut}: expected a fraction in [0, 1).");
         var folder = RunFolders.Create("train-gan", s.Out);
         AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
         var result = ConsoleProgress.Run(progress => GanJob.Run(options, folder, progress));

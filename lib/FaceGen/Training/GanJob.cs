@@ -38,6 +38,10 @@ public sealed record GanJobOptions
     public int PerIdentity { get; init; } = 16;
     public int? MaxImages { get; init; }
     public bool SkipBad { get; init; }
+    /// <summary>Fraction of each identity's images held out of training (stratified, seeded with <see cref="Seed"/>;
+    /// <see cref="GanJob.LoadSplit"/>), so that <c>facegen eval generator</c> can compare samples with real images the
+    /// generator never saw. 0 (the default): train on every image.</summary>
+    public double HoldOutFraction { get; init; }
     public int SampleEvery { get; init; } = 250;
     public int EvaluateEvery { get; init; } = 250;
     public int CheckpointEvery { get; init; } = 500;
@@ -71,8 +75,9 @@ public static class GanJob
         Seeding.Seed(options.Seed);
         JobSupport.WriteJson(folder, "config.json", options);
 
-        using var data = JobSupport.Load(options.Dataset, options.DataRoot, options.ImageSize, options.Channels, options.SkipBad,
-            options.MaxImages, options.Identities, options.PerIdentity, options.Seed, DatasetPart.Train, progress);
+        var split = LoadSplit(options, progress);
+        using var data = split.Train;
+        using var heldOut = split.HeldOut;
         if (data.Count < options.Batch)
             throw new ArgumentException($"--batch {options.Batch} is larger than the data set '{data.Name}' ({data.Count} images).");
         int classes = options.Conditional ? data.ClassCount : 0;
@@ -112,19 +117,45 @@ public static class GanJob
             GanArchitecture.ParameterCount(gan.Generator), GanArchitecture.ParameterCount(gan.Discriminator),
             history.Records[^1].Metrics, best?.Value, best?.Step);
         JobSupport.WriteJson(folder, "metrics.json", result);
-        RunReport.Write(folder, $"GAN on {data.Name}: {options.Arch}, {options.Loss}, {options.ImageSize} px", Settings(options, data, result), history);
+        RunReport.Write(folder, $"GAN on {data.Name}: {options.Arch}, {options.Loss}, {options.ImageSize} px", Settings(options, data, heldOut, result), history);
         return result;
     }
 
-    static IReadOnlyDictionary<string, string> Settings(GanJobOptions o, FaceDataset data, GanJobResult r) => new Dictionary<string, string>
+    static IReadOnlyDictionary<string, string> Settings(GanJobOptions o, FaceDataset data, FaceDataset? heldOut, GanJobResult r) => new Dictionary<string, string>
     {
-        ["data"] = $"{data.Name}: {data.Count} images, {data.ClassCount} classes, {data.Channels}×{data.Height}×{data.Width}",
+        ["data"] = $"{data.Name}: {data.Count} images, {data.ClassCount} classes, {data.Channels}×{data.Height}×{data.Width}" +
+                   (heldOut is null ? "" : $"; {heldOut.Count} more held out ({o.HoldOutFraction:P0} of each identity, seed {o.Seed})"),
         ["model"] = $"{o.Arch}, width {o.Width}, latent {o.Latent}, D norm {o.EffectiveNorm}{(o.Conditional ? ", conditional" : "")}; " +
                     $"G {r.GeneratorParameters:N0} / D {r.DiscriminatorParameters:N0} parameters",
         ["training"] = $"{o.Loss}, {r.Steps} steps of batch {o.Batch}, seed {o.Seed}, EMA {o.EmaDecay}, R1 γ {o.R1Gamma}",
         ["time"] = $"{r.Seconds:F1} s ({r.StepsPerSecond:F2} steps/s)",
         ["best fd_pixels8"] = r.BestFrechetDistance is null ? "—" : $"{r.BestFrechetDistance:F4} at step {r.BestStep}",
     };
+
+    /// <summary>The run's training images, and with <see cref="GanJobOptions.HoldOutFraction"/> f &gt; 0 the held-out
+    /// real images: <see cref="Splits.Stratified(FaceDataset, double, int)"/> with f and the run's seed, i.e. round(n_c·f)
+    /// images of every identity c (so a conditional generator's classes are all present in both parts). Whole identities
+    /// are not held out on purpose: the memorisation check asks whether a sample is closer to a training image than a
+    /// new photograph of the same people would be. Rebuilt identically from <c>config.json</c>.</summary>
+    public static (FaceDataset Train, FaceDataset? HeldOut) LoadSplit(GanJobOptions o, IProgress<ProgressReport>? progress = null)
+    {
+        if (!(o.HoldOutFraction >= 0 && o.HoldOutFraction < 1))
+            throw new ArgumentException($"--hold-out {o.HoldOutFraction}: expected a fraction in [0, 1).");
+        var all = JobSupport.Load(o.Dataset, o.DataRoot, o.ImageSize, o.Channels, o.SkipBad, o.MaxImages, o.Identities, o.PerIdentity,
+            o.Seed, DatasetPart.Train, progress);
+        if (o.HoldOutFraction == 0) return (all, null);
+        using (all)
+        {
+            var (train, heldOut) = Splits.Stratified(all, o.HoldOutFraction, o.Seed);
+            if (heldOut.Count == 0)
+            {
+                heldOut.Dispose();
+                train.Dispose();
+                throw new ArgumentException($"--hold-out {o.HoldOutFraction}: rounds to no held-out image per identity in '{all.Name}'; choose a larger fraction.");
+            }
+            return (train, heldOut);
+        }
+    }
 
     static Tensor RealFeatures(FaceDataset data)
     {
