@@ -46,7 +46,8 @@ public sealed class AblateCommand : Command<AblateCommand.Settings>
         if (s.MaxMinutes is <= 0) throw new ArgumentException($"--max-minutes {s.MaxMinutes}: must be > 0.");
         Devices.ConfigureThreads(s.Threads);
         var result = ConsoleProgress.Run(progress => Ablation.Run(spec, s.Out, new AblationOptions { Profile = profile, MaxMinutes = s.MaxMinutes }, progress));
-        AnsiConsole.WriteLine(AblationReport.Markdown(result));
+        // Plain output: AnsiConsole would wrap the Markdown table at the console width.
+        Console.WriteLine(AblationReport.Markdown(result));
         AnsiConsole.MarkupLine(Markup.Escape($"{result.RanNow} runs now, {result.Resumed} kept from before, {result.Remaining} remain" +
             (result.BudgetSpent ? $" (time budget of {s.MaxMinutes} min spent: run the same command again to continue)" : "") + "."));
         AnsiConsole.MarkupLine(Markup.Escape($"results: {Path.Combine(result.Folder, "results.csv")}, {Path.Combine(result.Folder, "summary.md")}, {Path.Combine(result.Folder, "charts.html")}"));
@@ -67,7 +68,8 @@ public sealed class ReportCommand : Command<ReportCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         var result = AblationReport.Rebuild(s.Folder);
-        AnsiConsole.WriteLine(AblationReport.Markdown(result));
+        // Plain output: AnsiConsole would wrap the Markdown table at the console width.
+        Console.WriteLine(AblationReport.Markdown(result));
         AnsiConsole.MarkupLine(Markup.Escape($"rebuilt from {result.Runs.Count} runs: {Path.Combine(result.Folder, "results.csv")}, summary.md, charts.html"));
         return 0;
     }

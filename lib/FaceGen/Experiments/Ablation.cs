@@ -89,6 +89,7 @@ public static class Ablation
                 budgetSpent = true;
                 break;
             }
+            jobs?.Prepare(progress);
             var started = clock();
             RunOne(run, runFolder, spec, profile, execute, ExperimentJobs.Rename(progress, run.FolderName));
             ranSeconds += (clock() - started).TotalSeconds;

@@ -66,7 +66,7 @@ public sealed class ExperimentJobs : IDisposable
             ["fd_pixels8_best"] = result.BestFrechetDistance ?? double.NaN,
             ["fd_pixels8_final"] = distances.Length > 0 ? distances[^1] : double.NaN,
         };
-        if (Recognizer(progress) is FaceEmbedder embedder)
+        if (Prepare(progress) is FaceEmbedder embedder)
             foreach (var (name, value) in EmbeddingMetrics(embedder, options, folder)) metrics[name] = value;
         return new RunMeasurement(metrics, result.Steps, result.Seconds, result.GeneratorParameters + result.DiscriminatorParameters);
     }
@@ -113,9 +113,10 @@ public sealed class ExperimentJobs : IDisposable
         return images;
     }
 
-    /// <summary>The experiment's recogniser: none unless the spec names one; a run folder is loaded, options are
-    /// trained once into <c>recognizer/</c>.</summary>
-    FaceEmbedder? Recognizer(IProgress<ProgressReport>? progress)
+    /// <summary>The experiment's recogniser for GAN metrics: none unless the spec names one; a run folder is loaded,
+    /// options are trained once into <c>recognizer/</c>. The runner calls this before its first run, so that no
+    /// run's wall time includes it.</summary>
+    public FaceEmbedder? Prepare(IProgress<ProgressReport>? progress)
     {
         if (recognizer is not null || (spec.RecognizerRun is null && spec.RecognizerOverrides is null)) return recognizer;
         var folder = spec.RecognizerRun ?? Path.Combine(experimentFolder, "recognizer");
