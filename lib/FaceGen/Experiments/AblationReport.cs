@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using FaceGen.Runtime;
 using FaceGen.Visualization;
@@ -51,9 +50,9 @@ public static class AblationReport
     static string ChartsPage(AblationResult result)
     {
         var before = new StringBuilder();
-        before.Append($"<h1>Ablation: {WebUtility.HtmlEncode(result.Name)}</h1>\n");
-        if (result.Description is { Length: > 0 } description) before.Append($"<p>{WebUtility.HtmlEncode(description)}</p>\n");
-        before.Append($"<p>{result.Runs.Count} of {result.PlannedRuns} runs, profile {WebUtility.HtmlEncode(result.Profile)}; " +
+        before.Append($"<h1>Ablation: {AblationResult.Html(result.Name)}</h1>\n");
+        if (result.Description is { Length: > 0 } description) before.Append($"<p>{AblationResult.Html(description)}</p>\n");
+        before.Append($"<p>{result.Runs.Count} of {result.PlannedRuns} runs, profile {AblationResult.Html(result.Profile)}; " +
                       "mean ± standard deviation over seeds, best in bold.</p>\n");
         before.Append(result.SummaryTable(TableFormat.Html));
         var bars = result.Metrics.Where(m => result.Summary().Any(s => s.Metrics.ContainsKey(m.Name))).Select(m => result.BarChart(m.Name));

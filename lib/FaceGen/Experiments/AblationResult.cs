@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using FaceGen.Data;
@@ -171,13 +170,16 @@ public sealed record AblationResult(string Folder, string Name, ExperimentModel 
 
     static string HtmlTable(IReadOnlyList<string> header, IReadOnlyList<IReadOnlyList<string>> rows)
     {
-        static string Cell(string c) => c.StartsWith("<b>", StringComparison.Ordinal) ? $"<b>{WebUtility.HtmlEncode(c[3..^4])}</b>" : WebUtility.HtmlEncode(c);
+        static string Cell(string c) => c.StartsWith("<b>", StringComparison.Ordinal) ? $"<b>{Html(c[3..^4])}</b>" : Html(c);
         var html = new StringBuilder("<table>\n<tr>");
-        foreach (var h in header) html.Append("<th>").Append(WebUtility.HtmlEncode(h)).Append("</th>");
+        foreach (var h in header) html.Append("<th>").Append(Html(h)).Append("</th>");
         html.Append("</tr>\n");
         foreach (var row in rows) html.Append("<tr>").Append(string.Concat(row.Select(c => $"<td>{Cell(c)}</td>"))).Append("</tr>\n");
         return html.Append("</table>\n").ToString();
     }
+
+    /// <summary>Escapes &amp;, &lt;, &gt; and ": unlike WebUtility.HtmlEncode it keeps ± and other text readable.</summary>
+    internal static string Html(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;");
 
     static string Csv(string text) => text.Contains(',') || text.Contains('"') ? $"\"{text.Replace("\"", "\"\"")}\"" : text;
 }
