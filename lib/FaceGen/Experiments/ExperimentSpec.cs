@@ -128,9 +128,9 @@ public sealed class ExperimentSpec
         if (!ProfileNames.Contains(profile)) throw new ArgumentException($"--profile {profile}: expected quick, standard or full.");
         var chosen = Profiles.TryGetValue(profile, out var p) ? p : new ProfileOverrides(new JsonObject(), []);
         var baseOptions = Merge(Base, chosen.Base);
-        var axes = Grid.Where(a => chosen.Grid.All(r => r.Key != a.Key)).Concat(chosen.Grid).ToList();
-        // Keep the spec's axis order; a profile's replacement takes the replaced axis's place.
-        axes = Grid.Select(a => axes.First(x => x.Key == a.Key)).Concat(axes.Where(x => Grid.All(a => a.Key != x.Key))).ToList();
+        // A profile's axis takes the place of the spec's axis of the same name; new axes come last.
+        var axes = Grid.Select(a => chosen.Grid.FirstOrDefault(r => r.Key == a.Key) ?? a)
+            .Concat(chosen.Grid.Where(r => Grid.All(a => a.Key != r.Key))).ToList();
         var seeds = axes.FirstOrDefault(a => a.Key == "seed")?.Values.Select(v => v!.GetValue<int>()).ToArray()
             ?? [OptionKeys.For(Model).Seed(baseOptions)];
         var settings = Combinations(axes.Where(a => a.Key != "seed").ToList()).Concat(Settings).ToList();
