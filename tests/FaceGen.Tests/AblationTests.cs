@@ -293,6 +293,8 @@ public class AblationTableTests
         Assert.Equal(new[] { "b" }, result.Best(AblationMetrics.Info("fd_pixels8_best")));   // lower is better
         Assert.Equal(new[] { "c" }, result.Best(AblationMetrics.Info("precision")));         // higher is better
         Assert.Empty(result.Best(AblationMetrics.Info("parameters")));                       // no direction
+        var tie = result with { Runs = result.Runs.Select(r => r with { Metrics = new Dictionary<string, double> { ["precision"] = 0 } }).ToList() };
+        Assert.Empty(tie.Best(AblationMetrics.Info("precision")));                           // every setting ties: none marked
 
         var table = result.SummaryTable();
         Assert.Contains("| setting | runs | fd_pixels8_best ↓ | precision ↑ | parameters |", table);

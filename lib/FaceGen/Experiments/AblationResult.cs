@@ -48,13 +48,14 @@ public sealed record AblationResult(string Folder, string Name, ExperimentModel 
             .ToList();
 
     /// <summary>The settings whose mean of <paramref name="metric"/> is best (all of them on a tie); empty when the
-    /// metric has no direction or fewer than two settings report it.</summary>
+    /// metric has no direction, fewer than two settings report it, or every setting ties (nothing stands out).</summary>
     public IReadOnlySet<string> Best(MetricInfo metric)
     {
         var means = Summary().Where(s => s.Metrics.ContainsKey(metric.Name)).ToDictionary(s => s.Setting, s => s.Metrics[metric.Name].Mean);
         if (metric.HigherIsBetter is not bool higher || means.Count < 2) return new HashSet<string>();
         double best = higher ? means.Values.Max() : means.Values.Min();
-        return means.Where(kv => kv.Value == best).Select(kv => kv.Key).ToHashSet();
+        var winners = means.Where(kv => kv.Value == best).Select(kv => kv.Key).ToHashSet();
+        return winners.Count == means.Count ? new HashSet<string>() : winners;
     }
 
     /// <summary>One row per setting: runs, then "mean ± std" per metric with four significant digits of the column's
