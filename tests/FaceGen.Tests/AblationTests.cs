@@ -48,7 +48,8 @@ public class ExperimentSpecTests
         var spec = ExperimentSpec.Load(Path.Combine(TestPaths.RepoRoot, "data", "experiments", "gan-losses.json"));
         var losses = spec.Expand("standard").Select(r => ((GanJobOptions)r.Options).Loss).Distinct().ToArray();
         Assert.Equal(Enum.GetValues<GanLoss>(), losses);
-        Assert.NotNull(spec.RecognizerOverrides);
+        Assert.Equal((200, 40, 32, 3), (spec.RecognizerOptions("standard")!.Steps, spec.RecognizerOptions("quick")!.Steps,
+            spec.RecognizerOptions("quick")!.ImageSize, spec.RecognizerOptions("quick")!.Channels));
     }
 
     [Fact]

@@ -68,7 +68,7 @@ public static class Ablation
         WriteExperiment(spec, folder, profile, plan);
         var stopwatch = Stopwatch.StartNew();
         var clock = options.Clock ?? (() => stopwatch.Elapsed);
-        using var jobs = options.Executor is null ? new ExperimentJobs(spec, folder) : null;
+        using var jobs = options.Executor is null ? new ExperimentJobs(spec, folder, profile) : null;
         RunExecutor execute = options.Executor ?? jobs!.Run;
 
         string task = $"ablate {spec.Name}";

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using FaceGen.Data;
 using FaceGen.Losses;
 using FaceGen.Metrics;
@@ -38,13 +37,17 @@ public sealed class ExperimentJobs : IDisposable
 
     readonly ExperimentSpec spec;
     readonly string experimentFolder;
+    readonly string profile;
     FaceEmbedder? recognizer;
 
-    public ExperimentJobs(ExperimentSpec spec, string experimentFolder)
+    /// <summary>Jobs of <paramref name="spec"/> run into <paramref name="experimentFolder"/> in <paramref name="profile"/>
+    /// (which sizes the recogniser trained for embedding metrics).</summary>
+    public ExperimentJobs(ExperimentSpec spec, string experimentFolder, string profile)
     {
         TorchRuntime.EnsureInitialized();
         this.spec = spec;
         this.experimentFolder = experimentFolder;
+        this.profile = profile;
     }
 
     /// <summary>A <see cref="RunExecutor"/> that runs the job of <paramref name="run"/>.</summary>
@@ -124,10 +127,7 @@ public sealed class ExperimentJobs : IDisposable
         {
             if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
             Directory.CreateDirectory(folder);
-            var options = (RecognizerJobOptions)OptionKeys.For(ExperimentModel.Recognizer).Create((JsonObject)spec.RecognizerOverrides!.DeepClone());
-            if (ExperimentValidation.Problem(ExperimentModel.Recognizer, options) is string problem)
-                throw new DataException(spec.Source, $"recognizer: {problem}");
-            RecognizerJob.Run(options, folder, Rename(progress, "recognizer for embedding metrics"));
+            RecognizerJob.Run(spec.RecognizerOptions(profile)!, folder, Rename(progress, "recognizer for embedding metrics"));
         }
         recognizer = RecognizerJob.Load(folder).Embedder;
         return recognizer;

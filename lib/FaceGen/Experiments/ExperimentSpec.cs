@@ -15,8 +15,9 @@ public sealed record GridAxis(string Key, IReadOnlyList<JsonNode?> Values);
 /// <summary>A named setting: option values that differ from the base (a "configuration diff").</summary>
 public sealed record NamedSetting(string Name, JsonObject Overrides);
 
-/// <summary>What a profile changes: options on top of the base, and grid axes that replace (or add to) the spec's.</summary>
-public sealed record ProfileOverrides(JsonObject Base, IReadOnlyList<GridAxis> Grid);
+/// <summary>What a profile changes: options on top of the base, grid axes that replace (or add to) the spec's, and
+/// options on top of the spec's <c>recognizer</c> options.</summary>
+public sealed record ProfileOverrides(JsonObject Base, IReadOnlyList<GridAxis> Grid, JsonObject Recognizer);
 
 /// <summary>
 /// An ablation experiment: a base configuration of one job, a grid of option values and named settings, each run
@@ -30,7 +31,7 @@ public sealed record ProfileOverrides(JsonObject Base, IReadOnlyList<GridAxis> G
 ///                                         //   VaeJobOptions or RecognizerJobOptions); the rest keep their defaults
 ///   "grid": { "loss": ["hinge", "lsgan"], "seed": [1, 2, 3] },   // every combination of the non-seed axes is a setting
 ///   "settings": { "hinge+sn": { "loss": "hinge", "norm": "spectral" } },   // further named settings (diffs on base)
-///   "profiles": { "quick": { "base": { "steps": 40 }, "grid": { "seed": [1] } } },   // see below
+///   "profiles": { "quick": { "base": { "steps": 40 }, "grid": { "seed": [1] }, "recognizer": { "steps": 40 } } },
 ///   "metrics": ["fd_pixels8_best", "wall_s"],   // optional: the columns of the summary (default: all of the model's)
 ///   "recognizer": "runs/rec" | { "steps": 200 }  // gan only, optional: embedding-space FD/KID/precision/recall with a
 ///                                         //   recogniser run folder, or one trained once per experiment with these options
@@ -98,7 +99,11 @@ public sealed class ExperimentSpec
         Metrics = ReadMetrics(root["metrics"]);
         (RecognizerRun, RecognizerOverrides) = ReadRecognizer(root["recognizer"]);
         // Expanding every profile once checks every combination the spec can produce, now rather than mid-experiment.
-        foreach (var profile in ProfileNames) Expand(profile);
+        foreach (var profile in ProfileNames)
+        {
+            Expand(profile);
+            RecognizerOptions(profile);
+        }
     }
 
     /// <summary>Reads and validates a spec file.</summary>
@@ -126,7 +131,7 @@ public sealed class ExperimentSpec
     {
         profile ??= Runtime.Profile.Current;
         if (!ProfileNames.Contains(profile)) throw new ArgumentException($"--profile {profile}: expected quick, standard or full.");
-        var chosen = Profiles.TryGetValue(profile, out var p) ? p : new ProfileOverrides(new JsonObject(), []);
+        var chosen = Profiles.TryGetValue(profile, out var p) ? p : new ProfileOverrides(new JsonObject(), [], new JsonObject());
         var baseOptions = Merge(Base, chosen.Base);
         // A profile's axis takes the place of the spec's axis of the same name; new axes come last.
         var axes = Grid.Select(a => chosen.Grid.FirstOrDefault(r => r.Key == a.Key) ?? a)
@@ -150,6 +155,17 @@ public sealed class ExperimentSpec
         var clash = runs.GroupBy(r => r.FolderName).FirstOrDefault(g => g.Count() > 1);
         if (clash is not null) throw Error($"settings {string.Join(" and ", clash.Select(r => $"'{r.Setting}'").Distinct())} give the same run folder name '{clash.Key}'; rename one.");
         return runs;
+    }
+
+    /// <summary>GAN: the options of the recogniser trained for embedding metrics in <paramref name="profile"/> (the
+    /// spec's <c>recognizer</c> options with the profile's on top), or null when the spec asks for none (or names a run).</summary>
+    public Training.RecognizerJobOptions? RecognizerOptions(string profile)
+    {
+        if (RecognizerOverrides is null) return null;
+        var chosen = Profiles.TryGetValue(profile, out var p) ? p.Recognizer : new JsonObject();
+        var options = (Training.RecognizerJobOptions)OptionKeys.For(ExperimentModel.Recognizer).Create(Merge(RecognizerOverrides, chosen));
+        if (ExperimentValidation.Problem(ExperimentModel.Recognizer, options) is string problem) throw Error($"recognizer (profile {profile}): {problem}");
+        return options;
     }
 
     /// <summary>The settings in order (the distinct <see cref="PlannedRun.Setting"/> names of <see cref="Expand"/>).</summary>
@@ -216,10 +232,13 @@ public sealed class ExperimentSpec
             if (!ProfileNames.Contains(name)) throw Error($"profiles.{name}: unknown profile{Suggest(name, ProfileNames)}; expected quick, standard or full.");
             var profile = ObjectValue(node, $"profiles.{name}");
             foreach (var (key, _) in profile)
-                if (key is not ("base" or "grid")) throw Error($"profiles.{name}.{key}: a profile has only \"base\" and \"grid\".");
+                if (key is not ("base" or "grid" or "recognizer"))
+                    throw Error($"profiles.{name}.{key}: a profile has only \"base\", \"grid\" and \"recognizer\".");
             var baseOverrides = Object(profile, "base", $"profiles.{name}.");
             catalog.CheckObject(baseOverrides, $"profiles.{name}.base", this);
-            result[name] = new ProfileOverrides(baseOverrides, Axes(Object(profile, "grid", $"profiles.{name}."), $"profiles.{name}.grid", catalog));
+            var recognizer = Object(profile, "recognizer", $"profiles.{name}.");
+            OptionKeys.For(ExperimentModel.Recognizer).CheckObject(recognizer, $"profiles.{name}.recognizer", this);
+            result[name] = new ProfileOverrides(baseOverrides, Axes(Object(profile, "grid", $"profiles.{name}."), $"profiles.{name}.grid", catalog), recognizer);
         }
         return result;
     }
