@@ -19,7 +19,7 @@ public sealed record AblationOptions
     public RunExecutor? Executor { get; init; }
     /// <summary>Time since the call began; null = a stopwatch. Tests pass a fake clock.</summary>
     public Func<TimeSpan>? Clock { get; init; }
-    /// <summary>Write charts.html (Plotly, about 4 MB) at the end.</summary>
+    /// <summary>Write charts.html (Plotly, about 4 MB) at the end (when a run was done now or it is missing).</summary>
     public bool Charts { get; init; } = true;
 }
 
@@ -98,7 +98,8 @@ public static class Ablation
         }
         progress?.Report(new(task, ran + resumed, plan.Count, "runs"));
         var result = AblationResult.Load(folder) with { RanNow = ran, Resumed = resumed, BudgetSpent = budgetSpent };
-        AblationReport.Write(result, options.Charts);
+        // charts.html is the slow file (Plotly): rewritten only when something changed or it is missing.
+        AblationReport.Write(result, options.Charts && (ran > 0 || !File.Exists(Path.Combine(folder, "charts.html"))));
         return result;
     }
 
