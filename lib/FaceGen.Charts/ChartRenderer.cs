@@ -16,7 +16,9 @@ namespace FaceGen.Charts;
 public static class ChartRenderer
 {
     sealed record Series(string Name, double[] X, double[] Y);
-    sealed record Spec(string Title, string XTitle, string YTitle, bool LogY, Series[] Series);
+    /// <summary>A line chart, or with Kind "bars" a bar chart of Values per category with ± Errors bars.</summary>
+    sealed record Spec(string Title, string XTitle, string YTitle, bool LogY, Series[]? Series, string? Kind = null,
+        string[]? Categories = null, double[]? Values = null, double[]? Errors = null);
 
     static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
 
@@ -32,7 +34,7 @@ public static class ChartRenderer
     }
 
     /// <summary>A self-contained HTML page: plotly.js inline once, then <paramref name="beforeHtml"/>, the
-    /// charts (a JSON array of specs), and <paramref name="afterHtml"/>. Used for training reports.</summary>
+    /// charts (a JSON array of line or bar specs), and <paramref name="afterHtml"/>. Used for training reports.</summary>
     public static string Page(string title, string beforeHtml, string chartsJson, string afterHtml)
     {
         var specs = JsonSerializer.Deserialize<Spec[]>(chartsJson, Json) ?? Array.Empty<Spec>();
@@ -87,9 +89,38 @@ public static class ChartRenderer
         return chart.WithYAxisStyle<double, double, string>(TitleText: spec.YTitle, MinMax: range);
     }
 
+    /// <summary>A bar chart. JSON in: {"title", "xTitle", "yTitle", "categories": [..], "values": [..], "errors": [..]
+    /// (optional, symmetric error bars, e.g. one standard deviation)}. HTML out as for <see cref="Lines"/>.</summary>
+    public static string Bars(string specJson, bool fullDocument)
+    {
+        var spec = JsonSerializer.Deserialize<Spec>(specJson, Json) ?? throw new ArgumentException("empty chart spec");
+        var chart = BuildBars(spec);
+        if (!fullDocument) return GenericChart.toChartHTML(chart);
+        chart = Plotly.NET.Chart.withDisplayOptionsStyle(FSharpOption<string>.Some(spec.Title), null, null, null, null, null,
+            FSharpOption<PlotlyJSReference>.Some(PlotlyJSReference.Full)).Invoke(chart);
+        return GenericChart.toEmbeddedHTML(chart);
+    }
+
+    static GenericChart BuildBars(Spec spec)
+    {
+        var categories = spec.Categories ?? Array.Empty<string>();
+        var chart = CSharpChart.Column<double, string, string>(values: spec.Values ?? Array.Empty<double>(),
+            Keys: new Optional<IEnumerable<string>>(categories, true), Name: spec.YTitle, MarkerColor: Color.fromString(Palette[0]));
+        if (spec.Errors is not null)
+            chart = Plotly.NET.Chart.withYErrorStyle<double, double>(Visible: FSharpOption<bool>.Some(true),
+                Type: FSharpOption<StyleParam.ErrorType>.Some(StyleParam.ErrorType.Data), Symmetric: FSharpOption<bool>.Some(true),
+                Array: FSharpOption<IEnumerable<double>>.Some(spec.Errors), Arrayminus: null, Value: null, Valueminus: null, Traceref: null,
+                Tracerefminus: null, Copy_ystyle: null, Color: null, Thickness: null, Width: null).Invoke(chart);
+        chart = Plotly.NET.Chart.withTitle(spec.Title, FSharpOption<Font>.None).Invoke(chart);
+        chart = chart.WithXAxisStyle<double, double, string>(TitleText: spec.XTitle);
+        chart = chart.WithYAxisStyle<double, double, string>(TitleText: spec.YTitle);
+        return chart.WithSize(Math.Max(480, 90 * categories.Length + 160), 420);
+    }
+
     static GenericChart Build(Spec spec)
     {
-        var chart = CSharpChart.Combine(spec.Series.Select(s =>
+        if (spec.Kind == "bars") return BuildBars(spec);
+        var chart = CSharpChart.Combine((spec.Series ?? Array.Empty<Series>()).Select(s =>
             CSharpChart.Line<double, double, string>(x: s.X, y: s.Y, Name: s.Name, ShowMarkers: false)));
         chart = Plotly.NET.Chart.withTitle(spec.Title, FSharpOption<Font>.None).Invoke(chart);
         chart = chart.WithXAxisStyle<double, double, string>(TitleText: spec.XTitle);

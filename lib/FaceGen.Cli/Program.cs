@@ -44,6 +44,8 @@ app.Configure(config =>
         experiment.SetDescription("Experiments that compare training conditions over several seeds.");
         experiment.AddCommand<ExperimentAugmentCommand>("augment").WithDescription("Few-shot recognition (k = 1, 2, 3) with real images, classic augmentation, cGAN/cVAE samples, or synthetic pre-training; mean ± std over seeds.");
     });
+    config.AddCommand<AblateCommand>("ablate").WithDescription("Run an experiment spec's grid of settings × seeds (resumable, time budget); results.csv, summary.md (mean ± std), charts.html.");
+    config.AddCommand<ReportCommand>("report").WithDescription("Rebuild results.csv, summary.md and charts.html of an ablate folder from its run folders.");
     config.AddBranch("notebooks", notebooks =>
     {
         notebooks.SetDescription("The notebook series.");

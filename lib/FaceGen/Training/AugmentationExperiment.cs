@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using FaceGen.Data;
 using FaceGen.Losses;
+using FaceGen.Metrics;
 using FaceGen.Models;
 using FaceGen.Runtime;
 using FaceGen.Visualization;
@@ -105,20 +106,6 @@ public sealed record AugmentExperimentOptions
 /// references that do not depend on the condition.</summary>
 public sealed record AugmentRun(AugmentCondition Condition, int K, int Seed, double Accuracy, double Auc, double EqualErrorRate,
     double Seconds, double EigenfacesAccuracy, double PixelAccuracy);
-
-/// <summary>Mean and sample standard deviation (n − 1 in the denominator; NaN for a single value).</summary>
-public readonly record struct MeanStd(double Mean, double Std)
-{
-    /// <summary>x̄ and s of <paramref name="values"/> (at least one).</summary>
-    public static MeanStd Of(IReadOnlyCollection<double> values)
-    {
-        if (values.Count == 0) throw new ArgumentException("no values to average.");
-        double mean = values.Average();
-        // s = √(Σ(xᵢ − x̄)² / (n − 1))
-        double std = values.Count < 2 ? double.NaN : Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
-        return new MeanStd(mean, std);
-    }
-}
 
 /// <summary>The runs of one (condition, k) over the seeds.</summary>
 public sealed record AugmentSummary(AugmentCondition Condition, int K, int Runs, MeanStd Accuracy, MeanStd Auc, MeanStd EqualErrorRate,

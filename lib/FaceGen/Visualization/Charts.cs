@@ -14,6 +14,10 @@ public sealed record ChartSpec(string Title, string XTitle, string YTitle, IRead
 /// <paramref name="Range"/>: [min, max] for both axes (a square view, e.g. of 2-D toy data), or null for automatic.</summary>
 public sealed record ScatterSpec(string Title, string XTitle, string YTitle, IReadOnlyList<ChartSeries> Series, double[]? Range = null);
 
+/// <summary>A bar chart described with plain data: one bar per category, with optional symmetric error bars
+/// (e.g. ± one standard deviation over seeds; NaN errors are drawn as none).</summary>
+public sealed record BarChartSpec(string Title, string XTitle, string YTitle, IReadOnlyList<string> Categories, double[] Values, double[]? Errors = null);
+
 /// <summary>Plotly HTML for a notebook cell or a report; displayed inline by the registered formatter.</summary>
 [TypeFormatterSource(typeof(ChartHtmlFormatterSource))]
 public sealed record ChartHtml(string Html);
@@ -39,6 +43,31 @@ public static class Charts
     /// then the charts, then <paramref name="afterHtml"/>.</summary>
     public static string PageHtml(string title, string beforeHtml, IEnumerable<ChartSpec> charts, string afterHtml) =>
         Call("Page", title, beforeHtml, JsonSerializer.Serialize(charts.ToArray(), Json), afterHtml);
+
+    /// <summary>Bar chart as HTML (<paramref name="fullDocument"/> as in <see cref="LinesHtml"/>).</summary>
+    public static string BarsHtml(BarChartSpec spec, bool fullDocument) =>
+        Call("Bars", JsonSerializer.Serialize(BarJson(spec), Json), fullDocument);
+
+    /// <summary>A bar chart for notebook display.</summary>
+    public static ChartHtml Bars(BarChartSpec spec) => new(BarsHtml(spec, fullDocument: false));
+
+    /// <summary>A self-contained HTML page (as <see cref="PageHtml(string, string, IEnumerable{ChartSpec}, string)"/>) with
+    /// the bar charts first, then the line charts.</summary>
+    public static string PageHtml(string title, string beforeHtml, IEnumerable<BarChartSpec> bars, IEnumerable<ChartSpec> lines, string afterHtml)
+    {
+        var charts = new System.Text.Json.Nodes.JsonArray();
+        foreach (var bar in bars) charts.Add(BarJson(bar));
+        foreach (var line in lines) charts.Add(JsonSerializer.SerializeToNode(line, Json));
+        return Call("Page", title, beforeHtml, charts.ToJsonString(), afterHtml);
+    }
+
+    /// <summary>The renderer's bar spec: kind "bars"; NaN errors (a single seed) become 0 because JSON has no NaN.</summary>
+    static System.Text.Json.Nodes.JsonNode BarJson(BarChartSpec spec)
+    {
+        var node = JsonSerializer.SerializeToNode(spec with { Errors = spec.Errors?.Select(e => double.IsFinite(e) ? e : 0).ToArray() }, Json)!;
+        node["kind"] = "bars";
+        return node;
+    }
 
     static string Call(string method, params object[] arguments)
     {
