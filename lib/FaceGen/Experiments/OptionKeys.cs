@@ -45,7 +45,10 @@ internal sealed class OptionKeys
     public void CheckValue(string key, JsonNode? value, string where, ExperimentSpec spec)
     {
         if (!properties.TryGetValue(key, out var property))
-            throw spec.Error($"{where}: unknown key '{key}' for {type.Name}{ExperimentSpec.Suggest(key, properties.Keys)}.");
+        {
+            var hint = ExperimentSpec.Suggest(key, properties.Keys);
+            throw spec.Error($"{where}: unknown key '{key}' for {type.Name}{(hint.Length > 0 ? hint : ".")}");
+        }
         try
         {
             var parsed = value?.Deserialize(property.PropertyType, Json);
