@@ -52,7 +52,9 @@ public sealed class AttributeClassifier : IDisposable
         var head = new SoftmaxHead(options.Embedding, train.ClassCount);
         var model = new RecognizerTrainable(embedder, head, new RecognizerAugmentation(2, 0.1), options.LearningRate, options.WeightDecay,
             options.Steps, device);
-        using var data = options.Balanced ? ClassBalance.BalancedResample(train, train.Count, options.Seed) : train.Subset(Enumerable.Range(0, train.Count).ToArray());
+        // Balanced: as many draws as the data set has images, each class equally likely (rare images repeat).
+        using var balanced = options.Balanced ? ClassBalance.BalancedResample(train, train.Count, options.Seed) : null;
+        var data = balanced ?? train;
         using var batches = new DatasetBatches(data, new BatchOptions(Math.Min(options.Batch, data.Count), Seed: options.Seed, DropLast: true,
             RandomHorizontalFlip: true, Range: PixelRange.Unit, Device: device));
         new Trainer(model, batches, new TrainerOptions(options.Steps), callbacks).Run();
