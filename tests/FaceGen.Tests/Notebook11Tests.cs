@@ -38,8 +38,8 @@ public class Notebook11Tests
         foreach (var model in new[] { "DCGAN-64 (width 64)", "DCGAN-32 (width 64)", "conv VAE-64", "MLP VAE-28", "recogniser-64" })
             Assert.Contains(model, outputs);
         Assert.True(NotebookHarness.Count(outputs, "data:image/png;base64,") >= 6, "training faces, two sample grids, three nearest-neighbour grids");
-        Assert.True(NotebookHarness.Count(outputs, "Plotly chart will be drawn inside this DIV") >= 8,
-            "live charts of the classifier, five GANs and the recogniser, and the memorisation chart");
+        Assert.True(NotebookHarness.Count(outputs, "Plotly chart will be drawn inside this DIV") >= 10,
+            "live charts of the classifier, five GANs and the recogniser, the memorisation chart and the two bar charts");
         Assert.Contains("3. verification AUC / EER: seen vs unseen identities", outputs);   // the closing table
     }
 }
