@@ -96,5 +96,6 @@ public sealed class AttributeClassifier : IDisposable
         predicted.Count == truth.Count && truth.Count > 0 ? predicted
         : throw new ArgumentException($"{predicted.Count} predictions for {truth.Count} labels: expected the same, non-zero number.");
 
+    /// <summary>Frees the embedder, the head and the optimiser state.</summary>
     public void Dispose() => model.Dispose();
 }
