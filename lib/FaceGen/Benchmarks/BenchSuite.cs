@@ -96,7 +96,7 @@ public static class BenchSuite
         var d = gan.Discriminator;
         double forwardG = FlopCount.ForwardPerRow(g, () => g.forward(g.SampleLatent(2), null), 2);
         double forwardD = FlopCount.ForwardPerRow(d, () => d.forward(zeros(2, 3, imageSize, imageSize), null), 2);
-        double stepFlops = (4 * forwardG + 9 * forwardD) * batch;
+        double stepFlops = FlopCount.GanTrainingStepPerImage(forwardG, forwardD) * batch;
         return Throughput(name, imageSize, batch, GanArchitecture.ParameterCount(g) + GanArchitecture.ParameterCount(d),
             forwardG + forwardD, stepFlops, gan, faces, steps, ceiling, prefetch: prefetch);
     }
@@ -109,7 +109,7 @@ public static class BenchSuite
         double forward = FlopCount.ForwardPerRow(model, () => model.forward(zeros(2, channels, imageSize, imageSize)), 2);
         using var snapshot = zeros(8, channels, imageSize, imageSize);
         using var vae = new VaeTrainable(model, ReconstructionLikelihood.Bernoulli, new KlWarmup(), 1e-3, snapshot, null, seed: 0);
-        return Throughput(name, imageSize, batch, GanArchitecture.ParameterCount(model), forward, 3 * forward * batch, vae, faces, steps, ceiling, PixelRange.Unit, prefetch);
+        return Throughput(name, imageSize, batch, GanArchitecture.ParameterCount(model), forward, FlopCount.TrainingStepPerImage(forward) * batch, vae, faces, steps, ceiling, PixelRange.Unit, prefetch);
     }
 
     /// <summary>Two warm-up steps, then <paramref name="steps"/> timed steps through the kit's trainer.</summary>

@@ -20,6 +20,14 @@ namespace FaceGen.Benchmarks;
 /// </summary>
 public static class FlopCount
 {
+    /// <summary>One training step of a model with one forward pass per image (VAE, recogniser): forward + backward = 3·F.</summary>
+    public static double TrainingStepPerImage(double forward) => 3 * forward;
+
+    /// <summary>One GAN training step (one critic step, no penalty) per image: 4·F_G + 9·F_D. D step: G forward (1·F_G),
+    /// D forward on real and fake (2·F_D) and their backward (4·F_D); G step: G forward (1·F_G), D forward (1·F_D),
+    /// backward through D (2·F_D) and G (2·F_G).</summary>
+    public static double GanTrainingStepPerImage(double forwardG, double forwardD) => 4 * forwardG + 9 * forwardD;
+
     /// <summary>Forward FLOPs per input row of <paramref name="module"/> (as above), counted with forward hooks
     /// during one no-grad pass of <paramref name="run"/> over a batch of <paramref name="batch"/> rows.</summary>
     public static double ForwardPerRow(Module module, Action run, int batch)

@@ -55,7 +55,7 @@ public static class ModelCosts
         long parameters = GanArchitecture.ParameterCount(g) + GanArchitecture.ParameterCount(d);
         var (perStep, resident) = TimeTraining(gan, imageSize, channels, batch, steps, PixelRange.Signed);
         double inference = ImagesPerSecond(g, n => g.forward(g.SampleLatent(n), null));
-        return Cost(name, imageSize, channels, batch, parameters, forwardG, 4 * forwardG + 9 * forwardD, steps, perStep, inference, resident);
+        return Cost(name, imageSize, channels, batch, parameters, forwardG, FlopCount.GanTrainingStepPerImage(forwardG, forwardD), steps, perStep, inference, resident);
     }
 
     /// <summary>A VAE (<see cref="ConvVae"/> or <see cref="MlpVae"/>, created by <paramref name="create"/>) with a Bernoulli
@@ -71,7 +71,7 @@ public static class ModelCosts
         long parameters = GanArchitecture.ParameterCount(model);
         var (perStep, resident) = TimeTraining(vae, imageSize, channels, batch, steps, PixelRange.Unit);
         double inference = ImagesPerSecond(model, n => model.forward(zeros(n, channels, imageSize, imageSize)).Decoding.Location);
-        return Cost(name, imageSize, channels, batch, parameters, forward, 3 * forward, steps, perStep, inference, resident);
+        return Cost(name, imageSize, channels, batch, parameters, forward, FlopCount.TrainingStepPerImage(forward), steps, perStep, inference, resident);
     }
 
     /// <summary>The recogniser (<see cref="FaceEmbedder"/> with an ArcFace head over <paramref name="classes"/>
@@ -88,7 +88,7 @@ public static class ModelCosts
         long parameters = GanArchitecture.ParameterCount(embedder) + GanArchitecture.ParameterCount(head);
         var (perStep, resident) = TimeTraining(recognizer, imageSize, channels, batch, steps, PixelRange.Unit, classes);
         double inference = ImagesPerSecond(embedder, n => embedder.forward(zeros(n, channels, imageSize, imageSize)));
-        return Cost(name, imageSize, channels, batch, parameters, forwardE, 3 * (forwardE + forwardHead), steps, perStep, inference, resident);
+        return Cost(name, imageSize, channels, batch, parameters, forwardE, FlopCount.TrainingStepPerImage(forwardE + forwardHead), steps, perStep, inference, resident);
     }
 
     static ModelCost Cost(string name, int imageSize, int channels, int batch, long parameters, double inferenceFlops, double trainingFlops,
