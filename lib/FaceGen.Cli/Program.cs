@@ -8,6 +8,7 @@ var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("facegen");
+    config.SetInterceptor(new ConvBackendInterceptor());
     config.SetExceptionHandler((exception, _) =>
     {
         // Bad input and environment problems end with one clear line (and exit code 2), not a stack trace.

@@ -9,6 +9,9 @@ public class CommonSettings : CommandSettings
     [CommandOption("--device <DEVICE>"), Description("auto | cpu | cuda | cuda:N (default: FACEGEN_DEVICE or auto)")]
     public string? Device { get; init; }
 
+    [CommandOption("--conv-backend <PATH>"), Description("auto | onednn | aten: LibTorch's CPU convolutions (default: FACEGEN_CONV_BACKEND or auto = oneDNN unless the start-up self-check finds it wrong on this CPU)")]
+    public string? ConvBackend { get; init; }
+
     [CommandOption("--threads <N>"), Description("CPU threads for LibTorch (default: FACEGEN_THREADS or LibTorch's choice)")]
     public int? Threads { get; init; }
 
@@ -17,6 +20,16 @@ public class CommonSettings : CommandSettings
 
     [CommandOption("--seed <SEED>"), Description("One seed for every random source"), DefaultValue(0)]
     public int Seed { get; init; }
+}
+
+/// <summary>Applies <c>--conv-backend</c> before any command runs (the runtime has already checked the default path by
+/// then; a different request checks again).</summary>
+public sealed class ConvBackendInterceptor : ICommandInterceptor
+{
+    public void Intercept(CommandContext context, CommandSettings settings)
+    {
+        if (settings is CommonSettings { ConvBackend: { } value }) FaceGen.Runtime.TorchRuntime.UseConvBackend(value);
+    }
 }
 
 /// <summary>Options of commands that load a data set.</summary>

@@ -23,6 +23,11 @@ public sealed record DoctorReport(IReadOnlyList<DoctorCheck> Checks, string? Fai
         };
         NativeLoadReport native;
         try { native = TorchRuntime.EnsureInitialized(); }
+        catch (NumericsException e)
+        {
+            checks.Add(new("Convolutions", "no path computes correctly on this CPU", false));
+            return new DoctorReport(checks, e.Message, "See environment.md ('Troubleshooting': wrong convolutions).");
+        }
         catch (TorchLoadException e)
         {
             checks.Add(new("Native backend", "failed to load", false));
@@ -35,6 +40,7 @@ public sealed record DoctorReport(IReadOnlyList<DoctorCheck> Checks, string? Fai
         if (native.LibStdCxx is not null) checks.Add(new("libstdc++", native.LibStdCxx));
         checks.Add(new("Compat copy", native.CompatCopyInUse ? $"in use: {native.LibTorchSharpLoaded}" : "not needed"));
         if (native.Compat is not null) checks.Add(new("Compat reason", native.Compat.Explanation));
+        checks.AddRange(NumericsChecks(TorchRuntime.Numerics));
         checks.Add(new("CUDA available", torch.cuda.is_available() ? $"yes ({torch.cuda.device_count()} device(s))" : "no"));
         try
         {
@@ -56,6 +62,26 @@ public sealed record DoctorReport(IReadOnlyList<DoctorCheck> Checks, string? Fai
         var found = registry.List().Where(d => d.Found).Select(d => d.Name).ToList();
         checks.Add(new("Data root", registry.Root + (Directory.Exists(registry.Root) ? "" : " (does not exist)")));
         checks.Add(new("Data sets found", string.Join(", ", found)));
-        return new DoctorReport(checks, null, null);
+        var numerics = TorchRuntime.Numerics;
+        return numerics.Correct ? new DoctorReport(checks, null, null)
+            : new DoctorReport(checks, $"the convolution path in force ({NumericsReport.PathName(numerics.InForce)}) computes wrong results on this CPU",
+                $"unset {NumericsGuard.Variable} / drop --conv-backend (auto switches to a correct path), or use aten.");
+    }
+
+    /// <summary>The self-check as doctor rows: the path and why, then one row per probe with its worst relative error
+    /// on each path checked (marked wrong above tolerance; a row fails only for the path in force).</summary>
+    public static IEnumerable<DoctorCheck> NumericsChecks(NumericsReport numerics)
+    {
+        yield return new("Convolutions", numerics.Summary, numerics.Correct);
+        var oneDnn = numerics.OneDnn?.ToDictionary(r => r.Name);
+        var aten = numerics.Aten?.ToDictionary(r => r.Name);
+        foreach (var name in (numerics.OneDnn ?? numerics.Aten ?? []).Select(r => r.Name))
+        {
+            string Cell(Dictionary<string, ProbeResult>? results, ConvBackend path) =>
+                results?.GetValueOrDefault(name) is { } r ? $"{NumericsReport.PathName(path)} {ProbeResult.Format(r.Worst)}{(r.Ok ? "" : $" WRONG ({r.WorstPart})")}" : "";
+            var inForce = (numerics.InForce == ConvBackend.OneDnn ? oneDnn : aten)?.GetValueOrDefault(name);
+            yield return new($"  {name}", string.Join(", ", new[] { Cell(oneDnn, ConvBackend.OneDnn), Cell(aten, ConvBackend.Aten) }.Where(c => c.Length > 0)),
+                inForce?.Ok ?? true);
+        }
     }
 }

@@ -17,7 +17,7 @@ public sealed record NativeLoadReport(
 }
 
 /// <summary>Thrown when TorchSharp's native backend cannot be loaded; the message says why and what to do.</summary>
-public sealed class TorchLoadException(string message, Exception? inner = null) : Exception(message, inner);
+public class TorchLoadException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// The one initialiser of the native backend. Every library entry point that touches torch calls
@@ -34,6 +34,9 @@ public static class TorchRuntime
     static readonly object Gate = new();
     static NativeLoadReport? report;
     static IntPtr libTorchSharpHandle;
+    static IntPtr libTorchCpuHandle;
+    static NumericsReport? numerics;
+    static NumericsException? numericsFailure;
 
     /// <summary>The kit's cache folder: <c>FACEGEN_CACHE</c>, else <c>$XDG_CACHE_HOME/facegen</c>, else <c>~/.cache/facegen</c>.</summary>
     public static string CacheFolder
@@ -49,31 +52,105 @@ public static class TorchRuntime
         }
     }
 
-    /// <summary>Loads the native backend once and returns how it was loaded. Throws
-    /// <see cref="TorchLoadException"/> with the cause and a remedy when it cannot.</summary>
+    /// <summary>Loads the native backend once, then runs the arithmetic self-check (<see cref="NumericsGuard"/>) with the
+    /// convolution path asked for by <c>FACEGEN_CONV_BACKEND</c> (default auto), and returns how the backend was loaded.
+    /// Throws <see cref="TorchLoadException"/> with the cause and a remedy when it cannot load, and
+    /// <see cref="NumericsException"/> (the same on every later call) when no convolution path computes correctly.</summary>
     public static NativeLoadReport EnsureInitialized()
     {
-        if (report is not null) return report;
+        if (report is not null && numerics is not null) return report;
         lock (Gate)
         {
-            if (report is not null) return report;
-            var loaded = RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? LoadLinux() : new NativeLoadReport("torchsharp-default", null, null, null, null, null);
-            try
+            LoadOnce();
+            if (numerics is null)
             {
-                // The first real torch call; TorchSharp's loader finds LibTorchSharp already in the process.
-                torch.InitializeDeviceType(DeviceType.CPU);
-                using var probe = torch.ones(1);
+                if (numericsFailure is not null) throw numericsFailure;
+                string? value = Environment.GetEnvironmentVariable(NumericsGuard.Variable);
+                ConvBackendRequest request;
+                try { request = NumericsGuard.ParseRequest(value, NumericsGuard.Variable); }
+                catch (ArgumentException e) { throw numericsFailure = new NumericsException(e.Message); }
+                SelectConvBackend(request, string.IsNullOrWhiteSpace(value) ? "default" : $"{NumericsGuard.Variable}={value.Trim()}");
             }
-            catch (Exception e) when (e is not TorchLoadException)
-            {
-                throw new TorchLoadException(
-                    $"TorchSharp could not start its CPU backend ({e.GetType().Name}: {FirstLine(e.Message)}). " +
-                    $"Load mode: {loaded.Mode}; LibTorchSharp: {loaded.LibTorchSharpLoaded ?? "(TorchSharp's own search)"}. " +
-                    "Remedy: rebuild (dotnet build) so that the TorchSharp-cpu natives are next to the app, and run `facegen doctor`.", e);
-            }
-            report = loaded;
-            return report;
+            return report!;
         }
+    }
+
+    /// <summary>The self-check's outcome and the convolution path in force (initialises the runtime first).</summary>
+    public static NumericsReport Numerics
+    {
+        get
+        {
+            EnsureInitialized();
+            return numerics!;
+        }
+    }
+
+    /// <summary>The self-check's outcome if it has run and passed, else null; never starts the runtime.</summary>
+    public static NumericsReport? NumericsIfChecked => numerics;
+
+    /// <summary>Chooses the convolution path as <c>--conv-backend</c> asks (auto | onednn | aten), overriding
+    /// <c>FACEGEN_CONV_BACKEND</c>; runs the self-check again unless the same request is already in force.</summary>
+    public static NumericsReport UseConvBackend(string value, string source = "--conv-backend")
+    {
+        var request = NumericsGuard.ParseRequest(value, source);
+        lock (Gate)
+        {
+            LoadOnce();
+            if (numerics is not null && numerics.Requested == request) return numerics;
+            return SelectConvBackend(request, $"{source} {value.Trim().ToLowerInvariant()}");
+        }
+    }
+
+    static NumericsReport SelectConvBackend(ConvBackendRequest request, string source)
+    {
+        numerics = null;
+        numericsFailure = null;
+        try
+        {
+            return numerics = NumericsGuard.Select(request, source, ArithmeticCheck.DefaultProbes, ConvBackendSwitch,
+                NumericsGuard.VerdictFile(CacheFolder, torch.__version__));
+        }
+        catch (NumericsException e) { throw numericsFailure = e; }
+    }
+
+    /// <summary>The process-wide switch between oneDNN and ATen convolutions (reads the flag LibTorch itself holds).
+    /// Prefer <see cref="UseConvBackend"/>, which checks the path it turns on.</summary>
+    public static IConvBackendSwitch ConvBackendSwitch
+    {
+        get
+        {
+            lock (Gate) LoadOnce();
+            return new AtenContextSwitch(LibTorchCpuHandle());
+        }
+    }
+
+    static void LoadOnce()
+    {
+        if (report is not null) return;
+        var loaded = RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? LoadLinux() : new NativeLoadReport("torchsharp-default", null, null, null, null, null);
+        try
+        {
+            // The first real torch call; TorchSharp's loader finds LibTorchSharp already in the process.
+            torch.InitializeDeviceType(DeviceType.CPU);
+            using var probe = torch.ones(1);
+        }
+        catch (Exception e) when (e is not TorchLoadException)
+        {
+            throw new TorchLoadException(
+                $"TorchSharp could not start its CPU backend ({e.GetType().Name}: {FirstLine(e.Message)}). " +
+                $"Load mode: {loaded.Mode}; LibTorchSharp: {loaded.LibTorchSharpLoaded ?? "(TorchSharp's own search)"}. " +
+                "Remedy: rebuild (dotnet build) so that the TorchSharp-cpu natives are next to the app, and run `facegen doctor`.", e);
+        }
+        report = loaded;
+    }
+
+    /// <summary>libtorch_cpu's handle: the one loaded by path on Linux, else the library TorchSharp's loader brought in.</summary>
+    static IntPtr LibTorchCpuHandle()
+    {
+        if (libTorchCpuHandle != IntPtr.Zero) return libTorchCpuHandle;
+        foreach (var name in new[] { "torch_cpu", "libtorch_cpu" })
+            if (NativeLibrary.TryLoad(name, typeof(torch).Assembly, null, out var handle)) return libTorchCpuHandle = handle;
+        return IntPtr.Zero;
     }
 
     static string FirstLine(string s) => s.Split('\n')[0].Trim();
@@ -94,7 +171,11 @@ public static class TorchRuntime
         {
             var path = Path.Combine(torchFolder, name);
             if (!File.Exists(path)) continue;
-            try { NativeLibrary.Load(path); }
+            try
+            {
+                var handle = NativeLibrary.Load(path);
+                if (name == "libtorch_cpu.so") libTorchCpuHandle = handle;
+            }
             catch (Exception e)
             {
                 throw new TorchLoadException($"Could not load {path}: {FirstLine(e.Message)}. Remedy: check that the file is complete " +
