@@ -20,7 +20,7 @@ public static class ChartRenderer
     sealed record Spec(string Title, string XTitle, string YTitle, bool LogY, Series[]? Series, string? Kind = null,
         string[]? Categories = null, double[]? Values = null, double[]? Errors = null);
 
-    static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
+    static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public static string Lines(string specJson, bool fullDocument)
     {

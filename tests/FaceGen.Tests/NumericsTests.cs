@@ -97,6 +97,7 @@ public class NumericsTests
         Assert.Null(report.Aten);
         Assert.Empty(report.Complaints);
         Assert.False(File.Exists(file));
+        Assert.Null(report.DivergenceHint);
     }
 
     [Fact]
@@ -116,6 +117,7 @@ public class NumericsTests
             Assert.Contains("oneDNN failed the self-check", report.Why);
             Assert.Contains("conv2d b4 3→8 8px k3 s1 p1: output off by", report.Why);
             Assert.True(File.Exists(file));
+            Assert.Contains("the cause is likely the model", report.DivergenceHint);
 
             // A later start: the remembered verdict skips oneDNN even if it would pass this time (the bug is intermittent).
             var later = new FakeSwitch();
@@ -153,6 +155,9 @@ public class NumericsTests
         var rows = DoctorReport.NumericsChecks(report).ToList();
         Assert.False(rows[0].Ok);
         Assert.Contains(rows, r => !r.Ok && r.Value.Contains("WRONG (output)"));
+        // A run that diverges in its first steps under this path is told that the CPU may be at fault.
+        Assert.Contains("may be the CPU's arithmetic", report.DivergenceHint);
+        Assert.Contains("conv2d b4 3→8 8px k3 s1 p1", report.DivergenceHint);
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class BenchTrainerCommand : Command<BenchTrainerCommand.Settings>
         table.AddRow("median", $"{result.BareMedian:F4}", $"{result.TrainerMedian:F4}");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(Markup.Escape($"DCGAN-{s.ImageSize} width {s.Width}, batch {s.Batch}, {TorchSharp.torch.get_num_threads()} threads: trainer overhead {result.Overhead:P1} (median over {result.Rounds} interleaved rounds of {result.StepsPerBlock} steps)"));
-        if (s.Json is not null) AtomicFile.WriteAllText(s.Json, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+        if (s.Json is not null) JsonFiles.Write(s.Json, result);
         return 0;
     }
 }
@@ -85,7 +85,7 @@ public sealed class BenchSuiteCommand : Command<BenchSuiteCommand.Settings>
         var options = new BenchOptions(s.Steps, s.MemorySteps, DataRoot: s.DataRoot,
             NotebookFolder: s.Profiles.Count > 0 ? Path.Combine(Repository.Root(), "notebooks") : null, NotebookProfiles: s.Profiles);
         var report = ConsoleProgress.Run(progress => BenchSuite.Run(options, progress));
-        var json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
+        var json = JsonSerializer.Serialize(report, JsonFiles.Options);
         var markdown = report.ToMarkdown();
         AtomicFile.WriteAllText(Path.Combine(folder, "bench.json"), json);
         AtomicFile.WriteAllText(Path.Combine(folder, "bench.md"), markdown);

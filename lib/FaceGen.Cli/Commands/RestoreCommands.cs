@@ -122,9 +122,7 @@ public sealed class EvalRestoreCommand : Command<EvalRestoreCommand.Settings>
                 using (test)
                     return RestorationJob.Evaluate(restorer, evaluated, test, s.Recognizer, device);
             });
-            AtomicFile.WriteAllText(Path.Combine(folder, "metrics.json"),
-                System.Text.Json.JsonSerializer.Serialize(new { Checkpoint = Path.GetFullPath(s.Checkpoint), Evaluation = evaluation },
-                    new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            JsonFiles.Write(Path.Combine(folder, "metrics.json"), new { Checkpoint = Path.GetFullPath(s.Checkpoint), Evaluation = evaluation });
             AnsiConsole.Write(Table(evaluation));
             AnsiConsole.MarkupLine($"metrics: {Markup.Escape(Path.Combine(folder, "metrics.json"))}");
         }

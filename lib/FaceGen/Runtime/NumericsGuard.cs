@@ -36,6 +36,16 @@ public sealed record NumericsReport(
         }
     }
 
+    /// <summary>What to add to a message about a run that diverged in its first steps: the self-check's complaints, if any.</summary>
+    public string? DivergenceHint =>
+        !Correct
+            ? $"LibTorch's start-up self-check found wrong results on this CPU with the convolution path in force ({PathName(InForce)}: " +
+              $"{string.Join("; ", InForceResults.Where(r => !r.Ok).Take(3))}), so this divergence may be the CPU's arithmetic, not the " +
+              $"model's: drop {NumericsGuard.Variable} / --conv-backend (auto switches to a correct path) or use aten; `facegen doctor` shows the check."
+        : Complaints.Any()
+            ? $"(oneDNN failed the self-check on this CPU, but the ATen convolutions in force passed it: the cause is likely the model or its settings.)"
+            : null;
+
     public static string PathName(ConvBackend backend) => backend == ConvBackend.OneDnn ? "onednn" : "aten";
 }
 

@@ -85,7 +85,7 @@ public static class TorchRuntime
         }
     }
 
-    /// <summary>The self-check's outcome if it has run and passed, else null; never starts the runtime.</summary>
+    /// <summary>The self-check's outcome once it has chosen a path, else null; never starts the runtime.</summary>
     public static NumericsReport? NumericsIfChecked => numerics;
 
     /// <summary>Chooses the convolution path as <c>--conv-backend</c> asks (auto | onednn | aten), overriding

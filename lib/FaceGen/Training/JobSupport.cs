@@ -8,10 +8,9 @@ namespace FaceGen.Training;
 /// <summary>What the GAN and VAE jobs share: JSON settings, loading the data set, progress reporting.</summary>
 internal static class JobSupport
 {
-    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
+    public static readonly JsonSerializerOptions Json = JsonFiles.Options;
 
-    public static void WriteJson<T>(string folder, string file, T value) =>
-        AtomicFile.WriteAllText(Path.Combine(folder, file), JsonSerializer.Serialize(value, Json));
+    public static void WriteJson<T>(string folder, string file, T value) => JsonFiles.Write(Path.Combine(folder, file), value);
 
     public static T ReadJson<T>(string path) =>
         (File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json) : default)

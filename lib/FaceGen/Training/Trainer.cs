@@ -108,9 +108,11 @@ public sealed class Trainer
         {
             if (double.IsFinite(value)) continue;
             if (options.OutputFolder is not null) WriteHistory(options.OutputFolder);
+            // A run that breaks in its first steps may be the CPU's fault, not the model's: say what the self-check found.
+            string? cpuHint = record.Step <= 5 ? TorchRuntime.NumericsIfChecked?.DivergenceHint : null;
             throw new TrainingDivergedException($"step {record.Step}: {name} = {value}. The history so far is kept" +
                 (options.OutputFolder is null ? "" : $" in {Path.Combine(options.OutputFolder, "history.csv")}") +
-                "; lower the learning rate, or use a loss with a gradient penalty.");
+                "; lower the learning rate, or use a loss with a gradient penalty." + (cpuHint is null ? "" : " " + cpuHint));
         }
     }
 
@@ -157,7 +159,7 @@ public sealed class Trainer
         using (var rng = get_rng_state()) File.WriteAllBytes(Path.Combine(temp, "rng.bin"), rng.data<byte>().ToArray());
         File.WriteAllText(Path.Combine(temp, "history.csv"), History.ToCsv());
         var state = new CheckpointState(StepsDone, data.Position, bestEvaluation);
-        File.WriteAllText(Path.Combine(temp, "trainer.json"), JsonSerializer.Serialize(state));
+        File.WriteAllText(Path.Combine(temp, "trainer.json"), JsonSerializer.Serialize(state, JobSupport.Json));
         AtomicFile.ReplaceFolder(temp, folder);
         foreach (var c in callbacks) c.OnCheckpoint(StepsDone, folder);
     }
@@ -168,7 +170,7 @@ public sealed class Trainer
     {
         var stateFile = Path.Combine(folder, "trainer.json");
         if (!File.Exists(stateFile)) throw new FileNotFoundException($"{folder} is not a checkpoint (no trainer.json).", stateFile);
-        var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(stateFile))
+        var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(stateFile), JobSupport.Json)
                     ?? throw new InvalidDataException($"{stateFile}: empty checkpoint state.");
         foreach (var (name, module) in model.Modules) module.load(Path.Combine(folder, $"{name}.module"));
         foreach (var (name, optimizer) in model.Optimizers) optimizer.load_state_dict(Path.Combine(folder, $"{name}.optimizer"));

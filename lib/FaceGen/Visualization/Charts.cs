@@ -32,7 +32,8 @@ public sealed record ChartHtml(string Html);
 public static class Charts
 {
     static readonly Lazy<Type> Renderer = new(LoadRenderer);
-    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    // NaN/±∞ (a diverged run's losses) cross as the strings "NaN"/"Infinity"; the renderer reads them back as numbers.
+    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>Line chart as HTML. <paramref name="fullDocument"/>: a whole page with plotly.js embedded
     /// (opens offline, ~4 MB); otherwise a fragment for a notebook, which loads plotly.js from its CDN.</summary>
