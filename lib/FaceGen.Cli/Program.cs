@@ -57,6 +57,7 @@ app.Configure(config =>
         bench.SetDescription("Measure speed and memory (the whole suite, or one part); ratios come from side-by-side runs.");
         bench.SetDefaultCommand<BenchSuiteCommand>();
         bench.AddCommand<BenchTrainerCommand>("trainer").WithDescription("The kit's trainer against a bare TorchSharp loop of the same DCGAN step.");
+        bench.AddCommand<BenchConvBackendsCommand>("conv-backends").WithDescription("The convolution path in force and why; oneDNN's and ATen's convolutions timed side by side on the kit's models.");
     });
     config.AddBranch("data", data =>
     {

@@ -260,3 +260,30 @@ public class ConvolutionBackendSwitchTests
         finally { backends.Use(before.InForce); }
     }
 }
+
+[Collection("Convolution backend")]
+public class ConvBackendCostTests
+{
+    [Fact]
+    public void EachPathIsTimedOnItsOwnBackendAndThePathInForceIsRestored()
+    {
+        var backends = TorchRuntime.ConvBackendSwitch;
+        var inForce = TorchRuntime.Numerics.InForce;
+        var seen = new List<ConvBackend>();
+        var tiny = new FaceGen.Benchmarks.ConvBackendWorkload("tiny conv", 4, () =>
+        {
+            var conv = nn.Conv2d(3, 8, 3, padding: 1);
+            var pass = FaceGen.Benchmarks.ConvBackendCost.Pass(conv, m => ((TorchSharp.Modules.Conv2d)m).forward(randn(4, 3, 16, 16)));
+            return () => { seen.Add(backends.Current); pass(); };
+        });
+        var result = FaceGen.Benchmarks.ConvBackendCost.Measure(rounds: 2, steps: 2, workloads: [tiny]);
+        var timing = Assert.Single(result.Timings);
+        Assert.True(timing.OneDnnSecondsPerStep > 0 && timing.AtenSecondsPerStep > 0);
+        // Per round and path: one warm-up and two timed passes.
+        Assert.Equal(6, seen.Count(b => b == ConvBackend.OneDnn));
+        Assert.Equal(6, seen.Count(b => b == ConvBackend.Aten));
+        Assert.Equal(inForce, backends.Current);
+        Assert.Contains("| tiny conv | 4 | 2 × 2 |", result.ToMarkdown());
+        Assert.Contains(NumericsReport.PathName(inForce), result.PathInForce);
+    }
+}

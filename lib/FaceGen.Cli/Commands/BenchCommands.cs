@@ -44,6 +44,34 @@ public sealed class BenchTrainerCommand : Command<BenchTrainerCommand.Settings>
     }
 }
 
+/// <summary><c>facegen bench conv-backends</c>: the convolution path in force, and the fallback's cost against oneDNN.</summary>
+public sealed class BenchConvBackendsCommand : Command<BenchConvBackendsCommand.Settings>
+{
+    public sealed class Settings : CommonSettings
+    {
+        [CommandOption("--rounds <R>"), Description("Alternating rounds (each: oneDNN, then ATen)"), DefaultValue(3)]
+        public int Rounds { get; init; }
+
+        [CommandOption("--steps <N>"), Description("Timed passes per round and path"), DefaultValue(3)]
+        public int Steps { get; init; }
+
+        [CommandOption("--json <FILE>"), Description("Also write the measurements as JSON")]
+        public string? Json { get; init; }
+
+        public override ValidationResult Validate() =>
+            Rounds < 1 || Steps < 1 ? ValidationResult.Error($"--rounds {Rounds} --steps {Steps}: both must be ≥ 1.") : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        Devices.ConfigureThreads(s.Threads);
+        var result = ConsoleProgress.Run(progress => ConvBackendCost.Measure(s.Rounds, s.Steps, progress));
+        AnsiConsole.WriteLine(result.ToMarkdown());
+        if (s.Json is not null) JsonFiles.Write(s.Json, result);
+        return 0;
+    }
+}
+
 /// <summary><c>facegen bench</c>: the whole suite (<see cref="BenchSuite"/>) in one process, written as JSON and Markdown.</summary>
 public sealed class BenchSuiteCommand : Command<BenchSuiteCommand.Settings>
 {

@@ -46,7 +46,7 @@ public sealed record NotebookTiming(string Notebook, string Profile, double Seco
 /// <summary>Everything <c>facegen bench</c> measured in one run.</summary>
 public sealed record BenchReport(string Machine, int Threads, string Torch, DateTime Started, double TotalSeconds,
     CeilingResult Ceiling, IReadOnlyList<ThroughputResult> Throughput, IReadOnlyList<PrefetchResult> Prefetch, OverheadResult Overhead, DataResult? Data, string? DataSkipped,
-    MemoryResult Memory, SamplingResult Sampling, IReadOnlyList<NotebookTiming> Notebooks)
+    MemoryResult Memory, SamplingResult Sampling, ConvBackendCostResult ConvBackends, IReadOnlyList<NotebookTiming> Notebooks)
 {
     /// <summary>The report as Markdown tables, one per section, each target beside its measurement.</summary>
     public string ToMarkdown()
@@ -83,6 +83,8 @@ public sealed record BenchReport(string Machine, int Threads, string Torch, Date
         md.AppendLine(c, $"Resident growth from step {Memory.Points[0].Step} to {Memory.Points[^1].Step}: {Memory.ResidentGrowthFraction:P2} (target < 2%); live tensors left per step: {Memory.LiveTensorsPerStep:F3} (target 0).");
         md.AppendLine();
         md.AppendLine(c, $"**Sampling** ({Sampling.Model}, batch {Sampling.Batch}, inference mode): {Sampling.ImagesPerSecond:F0} images/s.");
+        md.AppendLine();
+        md.Append(ConvBackends.ToMarkdown());
         if (Notebooks.Count > 0)
         {
             md.AppendLine();

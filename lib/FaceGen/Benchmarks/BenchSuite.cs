@@ -17,7 +17,8 @@ public sealed record BenchOptions(int ThroughputSteps = 8, int MemorySteps = 200
 /// <summary>
 /// The kit's benchmark suite (<c>facegen bench</c>), every section in one process so that ratios are taken side by side:
 /// the matmul ceiling, training throughput of four models with achieved GFLOP/s, the trainer's overhead over a bare
-/// loop, data decoding, memory over a long run, sampling, and optionally notebook wall times.
+/// loop, data decoding, memory over a long run, sampling, the convolution path in force against the fallback, and
+/// optionally notebook wall times.
 /// <para>FLOPs of one training step, with F_G, F_D, F_V the forward FLOPs per image (<see cref="FlopCount"/>) and B the batch:
 /// GAN (one critic step, no penalty) = 4·F_G·B + 9·F_D·B — D step: G forward (1), D forward on real and fake (2),
 /// backward (4); G step: G forward (1), D forward (1), backward through D (2) and G (2). VAE = 3·F_V·B (forward, backward).</para>
@@ -48,10 +49,11 @@ public static class BenchSuite
         var (data, dataSkipped) = DataDecoding(options.DataRoot, throughput[0].ImagesPerSecond, progress);
         var memory = Memory(options.MemorySteps, progress);
         var sampling = Sampling();
+        var convBackends = ConvBackendCost.Measure(progress: progress);
         var notebooks = NotebookTimings(options, progress);
         return new BenchReport($"{RuntimeInformation.OSDescription}, {Environment.ProcessorCount} logical CPUs, {RuntimeInformation.ProcessArchitecture}",
             get_num_threads(), $"TorchSharp {typeof(Tensor).Assembly.GetName().Version}, LibTorch {__version__}", started, clock.Elapsed.TotalSeconds,
-            ceiling, throughput, prefetch, overhead, data, dataSkipped, memory, sampling, notebooks);
+            ceiling, throughput, prefetch, overhead, data, dataSkipped, memory, sampling, convBackends, notebooks);
     }
 
     /// <summary>Best time of <paramref name="repeats"/> fp32 products of two n×n matrices after two warm-ups; 2n³ FLOPs each.</summary>
