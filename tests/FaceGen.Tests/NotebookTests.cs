@@ -15,6 +15,10 @@ public class NotebookTests
         Assert.True(NotebookHarness.Count(run.OutputsJson, "data:image/png;base64,") >= 2, "the synthetic contact sheets");
         if (Directory.Exists(TestPaths.AttFaces)) Assert.Contains("att: 400 images, 40 classes", run.OutputsJson);
         Assert.Contains("rendered in", run.OutputsJson);   // the closing table
+        // The arithmetic self-check: the path in force, one probe recomputed in the notebook, every probe within tolerance.
+        Assert.Contains("convolution path in force: " + NumericsReport.PathName(TorchRuntime.Numerics.InForce), run.OutputsJson);
+        Assert.Contains("both below the tolerance 1e-3: True", run.OutputsJson);
+        Assert.Contains("every probe of the path in force within tolerance: True", run.OutputsJson);
     }
 
     [Fact]
