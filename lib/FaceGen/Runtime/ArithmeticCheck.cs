@@ -107,54 +107,40 @@ public static class ArithmeticCheck
     /// <summary>conv2d or conv_transpose2d of a batch × cin × size × size input, forward and both gradients.</summary>
     public static ArithmeticProbe Convolution(bool transposed, int batch, int cin, int cout, int size, int kernel, int stride, int padding)
     {
-        string name = $"{(transposed ? "conv_transpose2d" : "conv2d")} b{batch} {cin}→{cout} {size}px k{kernel} s{stride} p{padding}";
-        return new ArithmeticProbe(name, OutputAndGradients, dtype =>
-        {
-            using var generator = new Generator(StableSeed(name));
-            var x = randn([batch, cin, size, size], ScalarType.Float64, generator: generator);
-            var w = randn(transposed ? [cin, cout, kernel, kernel] : [cout, cin, kernel, kernel], ScalarType.Float64, generator: generator)
-                    .mul_(1.0 / Math.Sqrt(cin * kernel * kernel));
-            var xs = x.to_type(dtype).requires_grad_();
-            var ws = w.to_type(dtype).requires_grad_();
-            long[] strides = [stride, stride], pads = [padding, padding];
-            var y = transposed ? nn.functional.conv_transpose2d(xs, ws, strides: strides, padding: pads)
-                               : nn.functional.conv2d(xs, ws, strides: strides, padding: pads);
-            var r = randn(y.shape, ScalarType.Float64, generator: generator).to_type(dtype);
-            (y * r).sum().backward();
-            return [y.detach(), xs.grad!, ws.grad!];
-        });
+        long[] strides = [stride, stride], pads = [padding, padding];
+        return Probe($"{(transposed ? "conv_transpose2d" : "conv2d")} b{batch} {cin}→{cout} {size}px k{kernel} s{stride} p{padding}",
+            g => randn([batch, cin, size, size], ScalarType.Float64, generator: g),
+            g => randn(transposed ? [cin, cout, kernel, kernel] : [cout, cin, kernel, kernel], ScalarType.Float64, generator: g) / Math.Sqrt(cin * kernel * kernel),
+            (x, w) => transposed ? nn.functional.conv_transpose2d(x, w, strides: strides, padding: pads)
+                                 : nn.functional.conv2d(x, w, strides: strides, padding: pads));
     }
 
-    static ArithmeticProbe BatchNorm2d(int batch, int channels, int size)
-    {
-        string name = $"batch_norm (training) b{batch} {channels}ch {size}px";
-        return new ArithmeticProbe(name, OutputAndGradients, dtype =>
+    /// <summary>Batch norm in training mode (batch statistics) with a learned scale.</summary>
+    static ArithmeticProbe BatchNorm2d(int batch, int channels, int size) =>
+        Probe($"batch_norm (training) b{batch} {channels}ch {size}px",
+            g => randn([batch, channels, size, size], ScalarType.Float64, generator: g) * 3 + 1,
+            g => 1 + 0.1 * randn([channels], ScalarType.Float64, generator: g),
+            (x, w) => nn.functional.batch_norm(x, zeros(channels, x.dtype), ones(channels, x.dtype), w, zeros(channels, x.dtype), training: true));
+
+    static ArithmeticProbe Linear(int batch, int inputs, int outputs) =>
+        Probe($"linear b{batch} {inputs}→{outputs}",
+            g => randn([batch, inputs], ScalarType.Float64, generator: g),
+            g => randn([outputs, inputs], ScalarType.Float64, generator: g) / Math.Sqrt(inputs),
+            (x, w) => nn.functional.linear(x, w));
+
+    /// <summary>A probe of y = op(x, w): input and weight drawn in float64 from the probe's own generator and cast to the
+    /// precision under test, then L = Σ r ⊙ y with a random r; returns y, ∂L/∂x and ∂L/∂w.</summary>
+    static ArithmeticProbe Probe(string name, Func<Generator, Tensor> input, Func<Generator, Tensor> weight, Func<Tensor, Tensor, Tensor> op) =>
+        new(name, OutputAndGradients, dtype =>
         {
             using var generator = new Generator(StableSeed(name));
-            var x = (randn([batch, channels, size, size], ScalarType.Float64, generator: generator) * 3 + 1).to_type(dtype).requires_grad_();
-            var w = (1 + 0.1 * randn([channels], ScalarType.Float64, generator: generator)).to_type(dtype).requires_grad_();
-            var b = zeros(channels, dtype);
-            var y = nn.functional.batch_norm(x, zeros(channels, dtype), ones(channels, dtype), w, b, training: true);
+            var x = input(generator).to_type(dtype).requires_grad_();
+            var w = weight(generator).to_type(dtype).requires_grad_();
+            var y = op(x, w);
             var r = randn(y.shape, ScalarType.Float64, generator: generator).to_type(dtype);
             (y * r).sum().backward();
             return [y.detach(), x.grad!, w.grad!];
         });
-    }
-
-    static ArithmeticProbe Linear(int batch, int inputs, int outputs)
-    {
-        string name = $"linear b{batch} {inputs}→{outputs}";
-        return new ArithmeticProbe(name, OutputAndGradients, dtype =>
-        {
-            using var generator = new Generator(StableSeed(name));
-            var x = randn([batch, inputs], ScalarType.Float64, generator: generator).to_type(dtype).requires_grad_();
-            var w = (randn([outputs, inputs], ScalarType.Float64, generator: generator) / Math.Sqrt(inputs)).to_type(dtype).requires_grad_();
-            var y = nn.functional.linear(x, w);
-            var r = randn(y.shape, ScalarType.Float64, generator: generator).to_type(dtype);
-            (y * r).sum().backward();
-            return [y.detach(), x.grad!, w.grad!];
-        });
-    }
 
     /// <summary>A seed from the probe's name (FNV-1a), so each probe draws the same inputs in every process and order.</summary>
     static ulong StableSeed(string name)
