@@ -9,6 +9,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("facegen");
     config.SetInterceptor(new ConvBackendInterceptor());
+    config.UseStrictParsing();   // an unknown or mistyped option is an error, never silently ignored
     config.SetExceptionHandler((exception, _) =>
     {
         // Bad input and environment problems end with one clear line (and exit code 2), not a stack trace.

@@ -18,6 +18,27 @@ public class CliTests
     }
 
     [Fact]
+    public void DoctorNamesTheConvolutionPathAndHonoursTheForcedOne()
+    {
+        var result = CliProcess.Run(new[] { "doctor", "--conv-backend", "aten" });
+        Assert.True(result.ExitCode == 0, result.All);
+        Assert.Contains("aten (forced by --conv-backend aten;", result.Output);   // the table wraps after this
+        Assert.Contains("doctor: healthy", result.Output);
+        var bad = CliProcess.Run(new[] { "doctor" }, new Dictionary<string, string> { ["FACEGEN_CONV_BACKEND"] = "mkl" });
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("FACEGEN_CONV_BACKEND=mkl: unknown convolution backend", bad.All);
+    }
+
+    [Fact]
+    public void AMistypedOptionIsAnErrorNotIgnored()
+    {
+        // Before strict parsing, `train gan --stepz 5` trained for the default 2,000 steps and exited 0.
+        var result = CliProcess.Run(new[] { "train", "gan", "--stepz", "5" });
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Unknown option 'stepz'", result.All);
+    }
+
+    [Fact]
     public void DoctorExitsNonZeroWithTheCauseForABadDevice()
     {
         var result = CliProcess.Run(new[] { "doctor" }, new Dictionary<string, string> { ["FACEGEN_DEVICE"] = "tpu" });
