@@ -10,22 +10,52 @@ public static class RunFolders
         : Directory.Exists(Path.Combine(Environment.CurrentDirectory, "data")) ? Path.Combine(Environment.CurrentDirectory, "data", "runs")
         : Path.Combine(Environment.CurrentDirectory, "facegen-runs");
 
-    /// <summary>Creates and returns a new run folder: <paramref name="requested"/> if given (it must not exist or
-    /// must be empty), else <c>&lt;DefaultRoot&gt;/&lt;command&gt;-&lt;yyyyMMdd-HHmmss&gt;</c> (with -2, -3 … on a clash).</summary>
+    /// <summary>The file by which a process claims a run folder (host, process id, command, start time).</summary>
+    public const string OwnerFile = ".facegen-run";
+
+    /// <summary>Creates, claims and returns a new run folder: <paramref name="requested"/> if given (it must not exist or
+    /// must be empty), else <c>&lt;DefaultRoot&gt;/&lt;command&gt;-&lt;yyyyMMdd-HHmmss&gt;</c> (with -2, -3 … on a clash).
+    /// The claim is atomic — an <see cref="OwnerFile"/> created only if absent — so of two processes given the same
+    /// folder exactly one gets it; the other stops with an error and nothing of the first is touched.</summary>
     public static string Create(string command, string? requested = null)
     {
         if (requested is not null)
         {
             var full = Path.GetFullPath(requested);
+            string Refusal(string why) => $"--out {requested}: {full} {why}; results are never written over an earlier run. Choose a new folder.";
             if (File.Exists(full) || (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any()))
-                throw new IOException($"--out {requested}: {full} already exists and is not empty; results are never written over an earlier run. Choose a new folder.");
-            Directory.CreateDirectory(full);
+                throw new IOException(Refusal("already exists and is not empty"));
+            try { Directory.CreateDirectory(full); }
+            catch (UnauthorizedAccessException) { throw new IOException($"--out {requested}: cannot create {full} (permission denied). Choose a folder you can write to."); }
+            if (!TryClaim(full, command))
+                throw new IOException(Refusal("was just claimed by another facegen process"));
+            if (Directory.EnumerateFileSystemEntries(full).Count() > 1)
+            {
+                File.Delete(Path.Combine(full, OwnerFile));
+                throw new IOException(Refusal("already exists and is not empty"));
+            }
             return full;
         }
         var stem = Path.Combine(DefaultRoot, $"{command}-{DateTime.Now:yyyyMMdd-HHmmss}");
-        var path = stem;
-        for (int i = 2; Directory.Exists(path); i++) path = $"{stem}-{i}";
-        Directory.CreateDirectory(path);
-        return path;
+        for (int i = 1; ; i++)
+        {
+            var path = i == 1 ? stem : $"{stem}-{i}";
+            if (Directory.Exists(path)) continue;
+            Directory.CreateDirectory(path);
+            if (TryClaim(path, command)) return path;
+        }
+    }
+
+    /// <summary>Creates <see cref="OwnerFile"/> in <paramref name="folder"/> unless it exists (an atomic create-new).</summary>
+    static bool TryClaim(string folder, string command)
+    {
+        try
+        {
+            using var owner = new FileStream(Path.Combine(folder, OwnerFile), FileMode.CreateNew, FileAccess.Write);
+            using var writer = new StreamWriter(owner);
+            writer.Write($"host {Environment.MachineName}\npid {Environment.ProcessId}\ncommand {command}\nstarted {DateTime.UtcNow:O}\n");
+            return true;
+        }
+        catch (IOException) when (File.Exists(Path.Combine(folder, OwnerFile))) { return false; }
     }
 }
