@@ -4,6 +4,9 @@ using FaceGen.Runtime;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
+// --verbose (anywhere on the line) adds stack traces to errors; it is taken out before the commands parse their options.
+bool verbose = args.Contains("--verbose");
+args = args.Where(a => a != "--verbose").ToArray();
 var app = new CommandApp();
 app.Configure(config =>
 {
@@ -12,10 +15,14 @@ app.Configure(config =>
     config.UseStrictParsing();   // an unknown or mistyped option is an error, never silently ignored
     config.SetExceptionHandler((exception, _) =>
     {
-        // Bad input and environment problems end with one clear line (and exit code 2), not a stack trace.
-        var known = exception is DataException or TorchLoadException or ArgumentException or IOException or CommandParseException or CommandRuntimeException;
-        AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(exception.Message)}");
-        if (!known) AnsiConsole.WriteException(exception);
+        // Every failure ends with one paragraph (exit code 2), never a stack trace unless --verbose asks for one. Bad input
+        // and environment problems say what to do in their message; anything else is named as unexpected.
+        var known = exception is DataException or TorchLoadException or ArgumentException or IOException or UnauthorizedAccessException
+            or InvalidDataException or System.Text.Json.JsonException or CommandParseException or CommandRuntimeException
+            or FaceGen.Training.TrainingDivergedException;
+        AnsiConsole.MarkupLine(known ? $"[red]error:[/] {Markup.Escape(exception.Message)}"
+            : $"[red]error:[/] {Markup.Escape($"{exception.GetType().Name}: {exception.Message}")} (unexpected: rerun with --verbose and report the stack trace)");
+        if (verbose) AnsiConsole.WriteException(exception);
         return 2;
     });
     config.AddCommand<QuickstartCommand>("quickstart").WithDescription("doctor, then contact sheets of the synthetic faces and of the real sets found under --data-root.");

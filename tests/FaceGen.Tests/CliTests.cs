@@ -39,6 +39,18 @@ public class CliTests
     }
 
     [Fact]
+    public void AnUnwritableOutIsOneParagraphAndVerboseAddsTheStackTrace()
+    {
+        var result = CliProcess.Run(new[] { "train", "gan", "--steps", "2", "--out", "/proc/facegen-run" });
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--out /proc/facegen-run: cannot create /proc/facegen-run", result.All);
+        Assert.DoesNotContain("   at ", result.All);
+        var verbose = CliProcess.Run(new[] { "train", "gan", "--steps", "2", "--out", "/proc/facegen-run", "--verbose" });
+        Assert.Equal(2, verbose.ExitCode);
+        Assert.Contains("RunFolders.Create", verbose.All);
+    }
+
+    [Fact]
     public void DoctorExitsNonZeroWithTheCauseForABadDevice()
     {
         var result = CliProcess.Run(new[] { "doctor" }, new Dictionary<string, string> { ["FACEGEN_DEVICE"] = "tpu" });

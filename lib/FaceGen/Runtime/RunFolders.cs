@@ -26,7 +26,10 @@ public static class RunFolders
             if (File.Exists(full) || (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any()))
                 throw new IOException(Refusal("already exists and is not empty"));
             try { Directory.CreateDirectory(full); }
-            catch (UnauthorizedAccessException) { throw new IOException($"--out {requested}: cannot create {full} (permission denied). Choose a folder you can write to."); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"--out {requested}: cannot create {full} ({e.Message}). Choose a folder you can write to.");
+            }
             if (!TryClaim(full, command))
                 throw new IOException(Refusal("was just claimed by another facegen process"));
             if (Directory.EnumerateFileSystemEntries(full).Count() > 1)
