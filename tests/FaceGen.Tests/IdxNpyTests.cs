@@ -142,6 +142,22 @@ public class IdxNpyTests
     }
 
     [Fact]
+    public void AHugeLabelWithoutClassNamesIsRefusedBeforeAnythingIsBuilt()
+    {
+        // A 200-byte labels file holding 2,000,000,000 once made the loader build two billion class names (15.7 GB).
+        var folder = TestPaths.NewTempFolder();
+        var faces = Path.Combine(folder, "faces.npy");
+        var target = Path.Combine(folder, "target.npy");
+        File.WriteAllBytes(faces, Npy("<f4", "2, 2, 2", Floats(0, 0, 0, 0, 0, 0, 0, 0)));
+        File.WriteAllBytes(target, Npy("<i8", "2,", new long[] { 0, 2_000_000_000 }.SelectMany(BitConverter.GetBytes).ToArray()));
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<DataException>(() => NpyLoader.Load(faces, target, "huge", options: Options(channels: 1)));
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 50_000_000);
+        Assert.Contains(target, e.Message);
+        Assert.Contains("label 2000000000 at index 1 is outside 0..99999", e.Message);
+    }
+
+    [Fact]
     public void OlivettiStyleFloatFacesAndIntTargets()
     {
         var folder = TestPaths.NewTempFolder();

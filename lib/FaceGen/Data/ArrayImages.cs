@@ -60,7 +60,13 @@ internal static class ArrayImages
         return all;
     }
 
-    /// <summary>Class names "0" … "max label" for label arrays without names of their own.</summary>
+    /// <summary>The most classes a label file without class names may number (labels 0 … MaxClasses − 1): above the
+    /// largest public face sets (MS-Celeb-1M's cleaned lists, ~85,000 identities), far below what would exhaust memory —
+    /// a 200-byte file holding the label 2,000,000,000 once made the loader build two billion class names.</summary>
+    public const int MaxClasses = 100_000;
+
+    /// <summary>Class names "0" … "max label" for label arrays without names of their own (labels checked against
+    /// <see cref="MaxClasses"/> by the loaders).</summary>
     public static string[] NumericClassNames(long[] labels) =>
         Enumerable.Range(0, labels.Length == 0 ? 1 : (int)labels.Max() + 1).Select(i => i.ToString()).ToArray();
 }

@@ -81,9 +81,10 @@ public static class NpyLoader
         long[] labels;
         try { labels = array.ToInt64(); }
         catch (InvalidDataException e) { throw new DataException(path, $"labels must be whole numbers: {e.Message}.", e); }
-        int limit = classNames?.Count ?? int.MaxValue;
+        int limit = classNames?.Count ?? ArrayImages.MaxClasses;
         int bad = Array.FindIndex(labels, l => l < 0 || l >= limit);
-        if (bad >= 0) throw new DataException(path, $"label {labels[bad]} at index {bad} is outside 0..{(classNames is null ? "" : limit - 1)}.");
+        if (bad >= 0) throw new DataException(path, $"label {labels[bad]} at index {bad} is outside 0..{limit - 1}" +
+            (classNames is null ? $" (labels without class names may number at most {ArrayImages.MaxClasses:N0} classes; renumber them 0, 1, 2, …)." : "."));
         return labels;
     }
 }
