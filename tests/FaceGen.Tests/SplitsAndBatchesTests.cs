@@ -40,6 +40,19 @@ public class SplitsAndBatchesTests
     }
 
     [Fact]
+    public void AStratifiedSplitThatLeavesAPartEmptyIsRefusedWithTheCounts()
+    {
+        using var data = Numbered(12, classes: 3);   // 4 per class: 0.1 × 4 rounds to 0 test images per class
+        var e = Assert.Throws<ArgumentException>(() => Splits.Stratified(data, 0.1, 0));
+        Assert.Contains("numbered: a test fraction of 0.1 of its 12 images (3 classes, about 4 per class) leaves the test part empty", e.Message);
+        Assert.Contains("leaves the training part empty", Assert.Throws<ArgumentException>(() => Splits.Stratified(data, 1.0, 0)).Message);
+        var (train, test) = Splits.Stratified(data, 0.25, 0);   // one per class
+        using (train) using (test) Assert.Equal((9, 3), (train.Count, test.Count));
+        var (all, none) = Splits.Stratified(data, 0, 0);         // no hold-out asked for: an empty test part is fine
+        using (all) using (none) Assert.Equal((12, 0), (all.Count, none.Count));
+    }
+
+    [Fact]
     public void KPerIdentityFirstOrSeeded()
     {
         // 3 identities × 4 images, in data set order 0,1,2,0,1,2,…

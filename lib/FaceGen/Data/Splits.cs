@@ -50,9 +50,19 @@ public static class Splits
         return new SplitIndices(train.Order().ToArray(), test.Order().ToArray());
     }
 
-    /// <summary><see cref="Stratified(IReadOnlyList{int}, double, int)"/> on a data set's labels, as two subsets.</summary>
-    public static (FaceDataset Train, FaceDataset Test) Stratified(FaceDataset data, double testFraction, int seed) =>
-        Apply(data, Stratified(data.LabelArray(), testFraction, seed));
+    /// <summary><see cref="Stratified(IReadOnlyList{int}, double, int)"/> on a data set's labels, as two subsets. An empty
+    /// part is refused up front with the counts (a VAE trained on 4 images per identity with a 0.1 test fraction once ran
+    /// to the end and then failed on a NaN ELBO of no images).</summary>
+    public static (FaceDataset Train, FaceDataset Test) Stratified(FaceDataset data, double testFraction, int seed)
+    {
+        var split = Stratified(data.LabelArray(), testFraction, seed);
+        if ((testFraction > 0 && split.Test.Length == 0) || split.Train.Length == 0)
+            throw new ArgumentException($"{data.Name}: a test fraction of {testFraction} of its {data.Count} images " +
+                $"({data.ClassNames.Count} classes, about {data.Count / Math.Max(1, data.ClassNames.Count)} per class) leaves the " +
+                $"{(split.Train.Length == 0 ? "training" : "test")} part empty (each class's share is rounded). Use more images per class " +
+                "(e.g. --per-identity for synthetic faces) or a test fraction nearer 0.5.");
+        return Apply(data, split);
+    }
 
     /// <summary><see cref="PerIdentity(IReadOnlyList{int}, int, int?)"/> on a data set's labels, as two subsets.</summary>
     public static (FaceDataset Train, FaceDataset Test) PerIdentity(FaceDataset data, int k, int? seed = null) =>
