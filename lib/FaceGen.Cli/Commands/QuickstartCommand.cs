@@ -22,7 +22,7 @@ public sealed class QuickstartCommand : Command<QuickstartCommand.Settings>
     {
         var total = Stopwatch.StartNew();
         AnsiConsole.Write(new Rule("doctor"));
-        if (DoctorCommand.Print(DoctorReport.Run(settings.Device, settings.Threads, settings.DataRoot)) != 0) return 1;
+        if (DoctorCommand.Print(DoctorReport.Run(settings.Device, settings.Threads).With(new DatasetRegistry(settings.DataRoot).DoctorChecks())) != 0) return 1;
 
         var folder = RunFolders.Create("quickstart", settings.Out);
         var written = new List<string>();

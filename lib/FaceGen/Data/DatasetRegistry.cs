@@ -76,6 +76,14 @@ public sealed class DatasetRegistry
     }
 
     /// <summary>Every known data set with whether and where it was found (<c>facegen data list</c>).</summary>
+    /// <summary>The doctor's rows for the data: the root (and whether it exists) and the names of the sets found there,
+    /// for <see cref="DoctorReport.With"/>.</summary>
+    public IEnumerable<DoctorCheck> DoctorChecks()
+    {
+        yield return new("Data root", Root + (Directory.Exists(Root) ? "" : " (does not exist)"));
+        yield return new("Data sets found", string.Join(", ", List().Where(d => d.Found).Select(d => d.Name)));
+    }
+
     public IReadOnlyList<DatasetInfo> List() =>
         Entries.Select(e => e.Locate(this) is string found
             ? new DatasetInfo(e.Name, e.Description, true, found, e.Layout, e.HowToGet)
