@@ -16,7 +16,7 @@ public sealed record GanJobOptions
 {
     public string Dataset { get; init; } = "synthetic";
     public string? DataRoot { get; init; }
-    /// <summary>dcgan, or tutorial (the source's Keras networks — they cannot train on images, see <see cref="TutorialKerasGenerator"/>).</summary>
+    /// <summary>dcgan, or tutorial (the source's Keras networks — they cannot train on images, see <c>FaceGen.Tutorial.TutorialKerasGenerator</c>).</summary>
     public string Arch { get; init; } = "dcgan";
     public GanLoss Loss { get; init; } = GanLoss.NonSaturating;
     public bool Conditional { get; init; }
