@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using FaceGen.Experiments;
 using FaceGen.Runtime;
 using FaceGen.Training;
 using Spectre.Console;

@@ -6,11 +6,12 @@ using FaceGen.Losses;
 using FaceGen.Metrics;
 using FaceGen.Models;
 using FaceGen.Runtime;
+using FaceGen.Training;
 using FaceGen.Visualization;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FaceGen.Training;
+namespace FaceGen.Experiments;
 
 /// <summary>What a few-shot recogniser is trained with in <see cref="AugmentationExperiment"/>. Each condition
 /// adds one thing to the previous one.</summary>
