@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FaceGen.Data;
+using FaceGen.Evaluation;
 using FaceGen.Models;
 using FaceGen.Runtime;
 using FaceGen.Training;

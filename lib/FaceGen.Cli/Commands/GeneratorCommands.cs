@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using FaceGen.Evaluation;
 using FaceGen.Runtime;
 using FaceGen.Training;
 using Spectre.Console;

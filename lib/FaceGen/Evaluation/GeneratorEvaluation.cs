@@ -5,11 +5,12 @@ using FaceGen.Data;
 using FaceGen.Metrics;
 using FaceGen.Models;
 using FaceGen.Runtime;
+using FaceGen.Training;
 using FaceGen.Visualization;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FaceGen.Training;
+namespace FaceGen.Evaluation;
 
 /// <summary>Settings of <see cref="GeneratorEvaluator.Run"/> (<c>facegen eval generator</c>).</summary>
 public sealed record GeneratorEvaluationOptions
