@@ -1,4 +1,6 @@
 using System.ComponentModel;
+using FaceGen.Evaluation;
+using FaceGen.Experiments;
 using FaceGen.Restoration;
 using FaceGen.Runtime;
 using FaceGen.Training;
