@@ -99,13 +99,9 @@ public static class SyntheticFaces
         TorchRuntime.EnsureInitialized();
         using var scope = NewDisposeScope();
         var rgb = new FaceCanvas(identities, images, imageSize).Paint();
-        var result = channels == 3 ? rgb : Luminance(rgb);
+        var result = channels == 3 ? rgb : ImageAdapter.Luma(rgb);
         return result.MoveToOuterDisposeScope();
     }
-
-    /// <summary>BT.601 luminance of an (N, 3, H, W) RGB batch: Y = 0.299 R + 0.587 G + 0.114 B, shape (N, 1, H, W).</summary>
-    public static Tensor Luminance(Tensor rgb) =>
-        rgb.narrow(1, 0, 1) * 0.299f + rgb.narrow(1, 1, 1) * 0.587f + rgb.narrow(1, 2, 1) * 0.114f;
 
     static int BlockSize(int size) => Math.Clamp(BlockPixels / (size * size), 1, MaxBlock);
 

@@ -141,9 +141,9 @@ public sealed class TrainedGenerator : IDisposable
         using var noGrad = no_grad();
         using var noise = Seeding.Generator(seed);
         var device = (gan as nn.Module ?? vae!).parameters().First().device;
-        var labels = ClassCount > 0 ? arange(n, dtype: ScalarType.Int64).remainder(ClassCount).to(device) : null;
+        var labels = ClassBalance.CyclicLabels(n, ClassCount, device);
         var images = gan is not null
-            ? gan.forward(gan.SampleLatent(n, noise), labels).add(1).div(2)
+            ? ImageAdapter.SignedToUnit(gan.forward(gan.SampleLatent(n, noise), labels))
             : vaeOptions!.ParsedLikelihood.Mean(vae!.Decode(vae.SampleLatent(n, noise), labels)).view(n, Channels, ImageSize, ImageSize);
         return images.clamp(0, 1).cpu().MoveToOuterDisposeScope();
     }
@@ -228,7 +228,7 @@ public static class GeneratorEvaluator
 
     /// <summary>The scores of <paramref name="samples"/> (N, C, H, W) in [0, 1] against <paramref name="training"/> and
     /// <paramref name="heldOut"/> real images (same shape per image, [0, 1]). With a <paramref name="recognizer"/>, images
-    /// are brought to its size and channels (<see cref="ForRecognizer"/>) and embedded.</summary>
+    /// are brought to its size and channels (<see cref="FaceEmbedder.Prepare"/>) and embedded.</summary>
     public static GeneratorEvaluation Evaluate(Tensor samples, Tensor training, Tensor heldOut, FaceEmbedder? recognizer,
         GeneratorEvaluationOptions options, string generator, string? recognizerName, IReadOnlyList<string> notes, string dataset)
     {
@@ -244,11 +244,11 @@ public static class GeneratorEvaluator
         sets.Add((NoiseSet, noise));
 
         var trainingPixels = FrechetDistance.PixelFeatures(training * 2 - 1);
-        var trainingEmbeddings = recognizer?.Embed(ForRecognizer(training, recognizer));
+        var trainingEmbeddings = recognizer?.Embed(recognizer.Prepare(training));
         var scores = sets.Select(s => Score(s.Name, s.Images, trainingPixels, trainingEmbeddings, recognizer, options.K)).ToList();
         var pixels = Memorisation.Check(samples, heldOut, training, "pixels", options.Percentile);
-        var embedding = recognizer is null ? null : Memorisation.CheckInEmbeddingSpace(recognizer, ForRecognizer(samples, recognizer),
-            ForRecognizer(heldOut, recognizer), ForRecognizer(training, recognizer), options.Percentile);
+        var embedding = recognizer is null ? null : Memorisation.CheckInEmbeddingSpace(recognizer, recognizer.Prepare(samples),
+            recognizer.Prepare(heldOut), recognizer.Prepare(training), options.Percentile);
         return new GeneratorEvaluation(generator, dataset, (int)training.shape[0], m, (int)samples.shape[0], recognizerName, notes, scores, pixels, embedding);
     }
 
@@ -257,7 +257,7 @@ public static class GeneratorEvaluator
         using var scope = NewDisposeScope();
         double pixelFd = FrechetDistance.Between(FrechetDistance.PixelFeatures(images * 2 - 1), trainingPixels);
         if (recognizer is null || trainingEmbeddings is null) return new(name, (int)images.shape[0], pixelFd, null, null, null, null);
-        var embeddings = recognizer.Embed(ForRecognizer(images, recognizer));
+        var embeddings = recognizer.Embed(recognizer.Prepare(images));
         var pr = PrecisionRecall.Compute(trainingEmbeddings, embeddings, k);
         return new(name, (int)images.shape[0], pixelFd, FrechetDistance.Between(embeddings, trainingEmbeddings),
             KernelDistance.Between(embeddings, trainingEmbeddings), pr.Precision, pr.Recall);
@@ -283,21 +283,6 @@ public static class GeneratorEvaluator
         if (!string.Equals(generator.Dataset, recognizer.Dataset, StringComparison.OrdinalIgnoreCase))
             notes.Add($"the recogniser was trained on '{recognizer.Dataset}', the generator on '{generator.Dataset}': embedding distances look at these faces through a recogniser of other ones.");
         return notes;
-    }
-
-    /// <summary>Images (N, C, H, W) in [0, 1] at the recogniser's channels (RGB → luma) and size (area averaging down,
-    /// bilinear up).</summary>
-    public static Tensor ForRecognizer(Tensor images, FaceEmbedder recognizer)
-    {
-        var x = images;
-        if (x.shape[1] == 3 && recognizer.Channels == 1)
-            x = (x * tensor(new float[] { 0.299f, 0.587f, 0.114f }).view(1, 3, 1, 1)).sum(new long[] { 1 }, keepdim: true);
-        else if (x.shape[1] != recognizer.Channels)
-            throw new ArgumentException($"{x.shape[1]}-channel images for a recogniser of {recognizer.Channels}-channel faces.");
-        if (x.shape[2] != recognizer.ImageSize || x.shape[3] != recognizer.ImageSize)
-            x = nn.functional.interpolate(x, new long[] { recognizer.ImageSize, recognizer.ImageSize },
-                mode: x.shape[2] > recognizer.ImageSize ? InterpolationMode.Area : InterpolationMode.Bilinear, align_corners: x.shape[2] > recognizer.ImageSize ? null : false);
-        return x;
     }
 
     /// <summary>Rows: <paramref name="samples"/> at <paramref name="which"/>, then each one's nearest training image in pixels,

@@ -114,14 +114,13 @@ public static class RestorationScoring
     sealed class RecognitionCheck
     {
         readonly FaceEmbedder embedder;
-        readonly RecognizerJobOptions recognizerOptions;
         readonly Tensor originals;
         readonly IReadOnlyList<ImagePair> pairs;
 
         public RecognitionCheck(string run, Tensor clean, int[] labels, int seed)
         {
-            (embedder, recognizerOptions) = RecognizerJob.Load(run, clean.device);
-            originals = ForRecognizer(clean);
+            (embedder, _) = RecognizerJob.Load(run, clean.device);
+            originals = embedder.Prepare(clean);
             pairs = VerificationPairs.FromLabels(labels, genuine: Math.Min(2000, labels.Length * 4), impostor: Math.Min(20000, labels.Length * 40), seed);
             if (!pairs.Any(p => p.Genuine) || pairs.All(p => p.Genuine))
                 throw new ArgumentException($"the {labels.Length} held-out faces scored give no genuine or no impostor pair for verification; " +
@@ -130,26 +129,13 @@ public static class RestorationScoring
 
         public RestorationScore Score(string degradation, string method, Tensor processed, double? psnr, double? ssim, double? holePsnr = null)
         {
-            var faces = ForRecognizer(processed);
+            var faces = embedder.Prepare(processed);
             double identity = RecognizerEmbeddingMetrics.IdentitySimilarity(embedder, faces, originals).mean().item<double>();
             var probe = embedder.Embed(faces);
             var gallery = embedder.Embed(originals);
             var scores = VerificationPairs.CosineScores(pairs, probe, gallery);
             var summary = Verification.Summarise(scores, pairs.Select(p => p.Genuine).ToArray());
             return new RestorationScore(degradation, method, (int)processed.shape[0], psnr, ssim, holePsnr, identity, summary.Auc, summary.BestAccuracy);
-        }
-
-        /// <summary>Faces at the recogniser's size and channels (RGB → grey by the Rec. 601 luma weights).</summary>
-        Tensor ForRecognizer(Tensor images)
-        {
-            var x = images;
-            if (recognizerOptions.Channels == 1 && x.shape[1] == 3)
-                x = (0.299 * x[.., 0..1] + 0.587 * x[.., 1..2] + 0.114 * x[.., 2..3]);
-            else if (recognizerOptions.Channels != x.shape[1])
-                throw new ArgumentException($"the recogniser takes {recognizerOptions.Channels}-channel faces, the restorer makes {x.shape[1]}-channel ones.");
-            if (x.shape[2] != recognizerOptions.ImageSize)
-                x = nn.functional.interpolate(x, new long[] { recognizerOptions.ImageSize, recognizerOptions.ImageSize }, mode: InterpolationMode.Area);
-            return x;
         }
     }
 }

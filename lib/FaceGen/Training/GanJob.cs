@@ -94,7 +94,7 @@ public static class GanJob
             RandomHorizontalFlip: options.Flip, Range: PixelRange.Signed, Device: device));
         using var realFeatures = RealFeatures(data);
         using var evaluationNoise = gan.Generator.SampleLatent(EvaluationSamples, new Generator((ulong)options.Seed + 777));
-        using var evaluationLabels = classes > 0 ? arange(EvaluationSamples, dtype: ScalarType.Int64).remainder(classes).to(device) : null;
+        using var evaluationLabels = ClassBalance.CyclicLabels(EvaluationSamples, classes, device);
 
         double PixelFd()
         {

@@ -1,3 +1,4 @@
+using FaceGen.Data;
 using FaceGen.Losses;
 using FaceGen.Models;
 using FaceGen.Visualization;
@@ -86,8 +87,7 @@ public sealed class GanTrainable : ITrainable, IDisposable
         // Fixed noise for snapshots comes from its own generator: the training stream is unaffected.
         using var noiseGenerator = new torch.Generator((ulong)options.Seed + 12_345);
         fixedNoise = randn(new long[] { options.SnapshotCount, Generator.LatentSize }, generator: noiseGenerator).to(device);
-        if (Generator.ClassCount > 0)
-            fixedLabels = arange(options.SnapshotCount, dtype: ScalarType.Int64).remainder(Generator.ClassCount).to(device);
+        fixedLabels = ClassBalance.CyclicLabels(options.SnapshotCount, Generator.ClassCount, device);
     }
 
     public IReadOnlyDictionary<string, nn.Module> Modules => EmaGenerator is null
