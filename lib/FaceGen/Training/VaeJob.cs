@@ -139,6 +139,11 @@ public static class VaeJob
         _ => throw new ArgumentException($"--arch {o.Arch}: expected mlp or conv."),
     };
 
+    /// <summary>What <c>facegen eval vae</c> measured, as <c>metrics.json</c> in <paramref name="folder"/> (the layout of
+    /// <see cref="RecognizerJob.WriteEvaluation"/>).</summary>
+    public static void WriteEvaluation(string folder, string checkpoint, VaeEvaluation evaluation) =>
+        JobSupport.WriteJson(folder, "metrics.json", new { Checkpoint = Path.GetFullPath(checkpoint), Evaluation = evaluation });
+
     /// <summary>ELBO (β = 1), and with <paramref name="importanceSamples"/> K &gt; 0 the importance-sampled
     /// log p(x) (the IWAE bound) (nats per image, bits per dimension with bin width 1/255 for continuous
     /// likelihoods), averaged over the images of <paramref name="data"/>.</summary>
