@@ -80,8 +80,7 @@ public sealed class ExperimentJobs : IDisposable
         using var scope = NewDisposeScope();
         var (generator, _) = GanJob.LoadGenerator(folder);
         using (generator)
-        using (var data = JobSupport.Load(options.Dataset, options.DataRoot, options.ImageSize, options.Channels, options.SkipBad,
-                   options.MaxImages, options.Identities, options.PerIdentity, options.Seed, DatasetPart.Train, null))
+        using (var data = options.LoadData(options.Seed, DatasetPart.Train, null))
         using (no_grad())
         {
             int realCount = Math.Min(EmbeddingSamples, data.Count);

@@ -10,16 +10,12 @@ using static TorchSharp.torch;
 namespace FaceGen.Experiments;
 
 /// <summary>Everything that defines a restoration run (saved as <c>config.json</c>).</summary>
-public sealed record RestorationJobOptions
+public sealed record RestorationJobOptions : DatasetOptions
 {
     /// <summary>sr4 (×4 super-resolution, 16→64 at 64 px), denoise, inpaint.</summary>
     public string Task { get; init; } = "inpaint";
     /// <summary>unet (reconstruction loss only), unet-gan (plus an adversarial term), vae.</summary>
     public string Model { get; init; } = "unet-gan";
-    public string Dataset { get; init; } = "synthetic";
-    public string? DataRoot { get; init; }
-    public int ImageSize { get; init; } = 64;
-    public int Channels { get; init; } = 3;
     public int Width { get; init; } = 32;
     public int Latent { get; init; } = 64;
     public double Beta { get; init; } = 1;
@@ -30,10 +26,6 @@ public sealed record RestorationJobOptions
     public int Batch { get; init; } = 32;
     public double LearningRate { get; init; } = 2e-4;
     public int Seed { get; init; } = 1;
-    public int Identities { get; init; } = 64;
-    public int PerIdentity { get; init; } = 16;
-    public int? MaxImages { get; init; }
-    public bool SkipBad { get; init; }
     public double TestFraction { get; init; } = 0.2;
     /// <summary>Held-out images scored at the end (the first N of the test split).</summary>
     public int EvaluationImages { get; init; } = 256;
@@ -112,8 +104,7 @@ public static class RestorationJob
     /// <summary>Train and test parts: a stratified split (by identity label) of the whole set.</summary>
     public static (FaceDataset Train, FaceDataset Test) LoadSplit(RestorationJobOptions o, IProgress<ProgressReport>? progress)
     {
-        using var all = JobSupport.Load(o.Dataset, o.DataRoot, o.ImageSize, o.Channels, o.SkipBad, o.MaxImages, o.Identities, o.PerIdentity, o.Seed,
-            DatasetPart.Train, progress);
+        using var all = o.LoadData(o.Seed, DatasetPart.Train, progress);
         return Splits.Stratified(all, o.TestFraction, o.Seed);
     }
 
