@@ -88,12 +88,7 @@ public static class GanJob
         using var evaluationNoise = gan.Generator.SampleLatent(EvaluationSamples, new Generator((ulong)options.Seed + 777));
         using var evaluationLabels = ClassBalance.CyclicLabels(EvaluationSamples, classes, device);
 
-        double PixelFd()
-        {
-            var g = gan.EmaGenerator ?? gan.Generator;
-            using var scope = NewDisposeScope();
-            return FrechetDistance.Between(FrechetDistance.PixelFeatures(g.forward(evaluationNoise, evaluationLabels).cpu()), realFeatures);
-        }
+        double PixelFd() => FrechetDistance.OfGenerator(gan.EmaGenerator ?? gan.Generator, evaluationNoise, realFeatures, evaluationLabels);
 
         var trainer = new Trainer(gan, batches,
             new TrainerOptions(options.Steps, options.SampleEvery, options.CheckpointEvery, options.EvaluateEvery,

@@ -169,8 +169,10 @@ public sealed class GanTrainable : ITrainable, IDisposable
         ? sigmoid(outputs.detach()).mean().item<float>()
         : outputs.detach().mean().item<float>();
 
-    /// <summary>‖∇θ L‖₂ over all parameters of <paramref name="module"/>.</summary>
-    static double GradientNorm(nn.Module module)
+    /// <summary>‖∇θ L‖₂ over all parameters of <paramref name="module"/> (0 when none has a gradient): the
+    /// grad_norm_g / grad_norm_d columns of a GAN run's history, and notebook 07's proof that the printed −d_loss sends
+    /// no gradient to G.</summary>
+    public static double GradientNorm(nn.Module module)
     {
         var grads = module.parameters().Where(p => p.grad is not null).Select(p => p.grad!.square().sum()).ToList();
         return grads.Count == 0 ? 0 : Math.Sqrt(stack(grads).sum().item<float>());
