@@ -19,7 +19,7 @@ public sealed record GeneratorEvaluationOptions
     public int Samples { get; init; } = 512;
     /// <summary>Seed of the latent draws (and of the noise reference).</summary>
     public int Seed { get; init; }
-    /// <summary>p of the memorisation check's copy threshold (<see cref="Memorisation.Check"/>).</summary>
+    /// <summary>p of the memorisation check's copy threshold (<see cref="Memorization.Check"/>).</summary>
     public double Percentile { get; init; } = 0.05;
     /// <summary>k of the k-NN precision and recall.</summary>
     public int K { get; init; } = 3;
@@ -39,8 +39,8 @@ public sealed record GeneratorSetScores(string Set, int Images, double PixelFd, 
 /// against the training images, and the memorisation check in pixel space and, with a recogniser, in its embedding
 /// space. <paramref name="Notes"/>: conversions applied (e.g. RGB → grey for a grey recogniser) and caveats.</summary>
 public sealed record GeneratorEvaluation(string Generator, string Dataset, int TrainingImages, int HeldOutImages, int Samples,
-    string? Recognizer, IReadOnlyList<string> Notes, IReadOnlyList<GeneratorSetScores> Sets, MemorisationResult Pixels,
-    MemorisationResult? Embedding)
+    string? Recognizer, IReadOnlyList<string> Notes, IReadOnlyList<GeneratorSetScores> Sets, MemorizationResult Pixels,
+    MemorizationResult? Embedding)
 {
     /// <summary>The scores of one set by name (<see cref="GeneratorEvaluator.GeneratedSet"/>, …).</summary>
     public GeneratorSetScores Row(string set) => Sets.First(s => s.Set == set);
@@ -61,7 +61,7 @@ public sealed record GeneratorEvaluation(string Generator, string Dataset, int T
         md.Append("\nMemorisation: distance of each image to its nearest training image (L2). Copy rate = fraction of samples nearer than " +
                   "the p-quantile of the held-out images' distances (≈ p without copying, 1 if every sample is a training image).\n\n");
         md.Append("| space | samples: median [5%, 95%] | held-out: median [5%, 95%] | median ratio | threshold | copy rate | held-out rate |\n|---|---|---|---|---|---|---|\n");
-        foreach (var m in new[] { Pixels, Embedding }.OfType<MemorisationResult>())
+        foreach (var m in new[] { Pixels, Embedding }.OfType<MemorizationResult>())
             md.Append($"| {m.Space} | {Q(m.SampleDistances)} | {Q(m.HeldOutDistances)} | {F(m.MedianRatio, "F3")} | {F(m.Threshold, "F4")} | {F(m.CopyRate, "P1")} | {F(m.HeldOutRate, "P1")} |\n");
         return md.ToString();
     }
@@ -76,7 +76,7 @@ public sealed record GeneratorEvaluation(string Generator, string Dataset, int T
                         $"<td>{F(s.EmbeddingKid, "F5")}</td><td>{F(s.Precision, "P1")}</td><td>{F(s.Recall, "P1")}</td></tr>");
         html.Append("</table><table><tr><th>memorisation: space</th><th>samples: median [5%, 95%]</th><th>held-out: median [5%, 95%]</th>" +
                     "<th>median ratio</th><th>copy threshold</th><th>copy rate</th><th>held-out rate</th></tr>");
-        foreach (var m in new[] { Pixels, Embedding }.OfType<MemorisationResult>())
+        foreach (var m in new[] { Pixels, Embedding }.OfType<MemorizationResult>())
             html.Append($"<tr><td>{WebUtility.HtmlEncode(m.Space)}</td><td>{Q(m.SampleDistances)}</td><td>{Q(m.HeldOutDistances)}</td><td>{F(m.MedianRatio, "F3")}</td>" +
                         $"<td>{F(m.Threshold, "F4")}</td><td>{F(m.CopyRate, "P1")}</td><td>{F(m.HeldOutRate, "P1")}</td></tr>");
         return html.Append("</table>").ToString();
@@ -179,7 +179,7 @@ public sealed class TrainedGenerator : IDisposable
 /// Fréchet distance, and through a face recogniser the Fréchet distance, KID and k-NN precision/recall of embeddings
 /// (<see cref="RecognizerEmbeddingMetrics"/>), for the samples and for two reference sets — held-out real faces and
 /// uniform noise — so that each number can be read between "as good as new real photos" and "useless"; then the
-/// memorisation check (<see cref="Memorisation"/>) in pixel and embedding space.
+/// memorisation check (<see cref="Memorization"/>) in pixel and embedding space.
 /// </summary>
 public static class GeneratorEvaluator
 {
@@ -246,8 +246,8 @@ public static class GeneratorEvaluator
         var trainingPixels = FrechetDistance.PixelFeatures(training * 2 - 1);
         var trainingEmbeddings = recognizer?.Embed(recognizer.Prepare(training));
         var scores = sets.Select(s => Score(s.Name, s.Images, trainingPixels, trainingEmbeddings, recognizer, options.K)).ToList();
-        var pixels = Memorisation.Check(samples, heldOut, training, "pixels", options.Percentile);
-        var embedding = recognizer is null ? null : Memorisation.CheckInEmbeddingSpace(recognizer, recognizer.Prepare(samples),
+        var pixels = Memorization.Check(samples, heldOut, training, "pixels", options.Percentile);
+        var embedding = recognizer is null ? null : Memorization.CheckInEmbeddingSpace(recognizer, recognizer.Prepare(samples),
             recognizer.Prepare(heldOut), recognizer.Prepare(training), options.Percentile);
         return new GeneratorEvaluation(generator, dataset, (int)training.shape[0], m, (int)samples.shape[0], recognizerName, notes, scores, pixels, embedding);
     }
