@@ -47,7 +47,7 @@ public sealed class QuickstartCommand : Command<QuickstartCommand.Settings>
                 AnsiConsole.MarkupLine(Markup.Escape($"{info.Name}: not found (to get it: {info.HowToGet})"));
                 continue;
             }
-            using var data = DatasetLoading.Load(info.Name, new DatasetSettings { DataRoot = settings.DataRoot, Size = 64, Channels = info.Name == "att" ? 1 : 3, SkipBad = true, Seed = settings.Seed });
+            using var data = DatasetLoading.Load(info.Name, new DatasetSettings { DataRoot = settings.DataRoot, Size = 64, Channels = DatasetRegistry.DefaultChannels(info.Name), SkipBad = true, Seed = settings.Seed });
             var path = Path.Combine(folder, $"{info.Name}-64px.png");
             ContactSheet.Of(data).Save(path);
             written.Add(path);
