@@ -6,7 +6,6 @@ using FaceGen.Training;
 using FaceGen.Visualization;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using static TorchSharp.torch;
 
 namespace FaceGen.Cli.Commands;
 
