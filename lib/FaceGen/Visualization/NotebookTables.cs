@@ -10,8 +10,9 @@ namespace FaceGen.Visualization;
 /// </summary>
 public static class NotebookTables
 {
-    /// <summary>A number as text in invariant culture (a decimal point whatever the machine's locale).</summary>
-    public static string F(double value, string format = "G4") => value.ToString(format, CultureInfo.InvariantCulture);
+    /// <summary>A number as text in invariant culture (a decimal point whatever the machine's locale); "—" for a number
+    /// that was not measured (null).</summary>
+    public static string F(double? value, string format = "G4") => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "—";
 
     /// <summary>An HTML table: a header row, then one row per array (cells are HTML, left-aligned; right-aligned with
     /// <paramref name="alignRight"/>, for columns of numbers).</summary>
