@@ -1,4 +1,5 @@
 using FaceGen.Data;
+using FaceGen.Evaluation;
 using FaceGen.Training;
 using static TorchSharp.torch;
 

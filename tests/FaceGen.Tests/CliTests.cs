@@ -161,10 +161,23 @@ public class CliTrainingTests
         var vaeRun = CliProcess.Run(new[] { "train", "vae", "--image-size", "32", "--channels", "1", "--width", "8", "--latent", "4",
             "--identities", "4", "--per-identity", "10", "--batch", "8", "--steps", "6", "--sample-every", "3", "--out", vae });
         Assert.True(vaeRun.ExitCode == 0, vaeRun.All);
-        var evaluated = CliProcess.Run(new[] { "eval", "vae", "--checkpoint", vae, "--importance-samples", "5" });
+        var vaeEval = Path.Combine(root, "vae-eval");
+        var evaluated = CliProcess.Run(new[] { "eval", "vae", "--checkpoint", vae, "--importance-samples", "5", "--out", vaeEval });
         Assert.True(evaluated.ExitCode == 0, evaluated.All);
         Assert.Contains("IWAE bound, K = 5", evaluated.Output);
         Assert.Contains("bits per dimension", evaluated.Output);
+        // Like the other evaluations, the numbers printed are written to metrics.json.
+        using (var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(vaeEval, "metrics.json"))))
+        {
+            var evaluation = metrics.RootElement.GetProperty("Evaluation");
+            Assert.Equal(5, evaluation.GetProperty("ImportanceSamples").GetInt32());
+            Assert.True(evaluation.GetProperty("LogLikelihood").GetDouble() >= evaluation.GetProperty("Elbo").GetDouble() - 1e-3,
+                "the IWAE bound is at least the ELBO");
+        }
+
+        var shortName = CliProcess.Run(new[] { "train", "gan", "--loss", "ns", "--image-size", "32", "--width", "8", "--latent", "16", "--identities", "4",
+            "--per-identity", "8", "--batch", "16", "--steps", "1", "--out", Path.Combine(root, "ns") });
+        Assert.True(shortName.ExitCode == 0, "--loss ns is accepted on the command line as in a spec: " + shortName.All);
 
         var badLoss = CliProcess.Run(new[] { "train", "gan", "--loss", "wasserstein", "--steps", "1", "--out", Path.Combine(root, "bad") });
         Assert.Equal(2, badLoss.ExitCode);

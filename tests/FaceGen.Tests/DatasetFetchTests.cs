@@ -60,6 +60,7 @@ public sealed class DatasetFetchTests : IDisposable
         foreach (var name in new[] { "att_faces", "lfw", "celeba", "cifar10" })
             Assert.Contains(name, e.Message);
         Assert.Same(DatasetCatalog.Cifar10, DatasetCatalog.Find(" CIFAR10 "));
+        Assert.Same(DatasetCatalog.AttFaces, DatasetCatalog.Find("att"));   // the registry's name installs its set
     }
 
     // ---- successful installs --------------------------------------------------------------------------------------

@@ -154,4 +154,15 @@ public class DataRootResolutionTests
             Environment.SetEnvironmentVariable(DatasetRegistry.RootVariable, saved);
         }
     }
+
+    [Fact]
+    public void AttIsReadGreyByDefaultAndEveryOtherSetOrFolderAsRgb()
+    {
+        Assert.Equal(1, DatasetRegistry.DefaultChannels("att"));
+        Assert.Equal(1, DatasetRegistry.DefaultChannels("ATT_faces"));
+        Assert.Equal(3, DatasetRegistry.DefaultChannels("utkface"));
+        Assert.Equal(3, DatasetRegistry.DefaultChannels("synthetic"));
+        Assert.Equal(3, DatasetRegistry.DefaultChannels("/some/folder/of/identities"));
+        Assert.Equal("att_faces", DatasetRegistry.AliasOf("att"));
+    }
 }

@@ -1,5 +1,6 @@
 using FaceGen.Models;
 using FaceGen.Runtime;
+using FaceGen.Tutorial;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -75,7 +75,8 @@ public class GanTrainingTests
         using var noGrad = no_grad();
         var x = linspace(-2, 2, 41).unsqueeze(1);
         var learned = sigmoid(d.forward(x));
-        var optimal = sigmoid(-2 * x.squeeze(1));
+        static Tensor LogNormal(Tensor t, double mean) => -(t - mean).square() / 2 - 0.5 * Math.Log(2 * Math.PI);
+        var optimal = OptimalDiscriminator.Of(LogNormal(x.squeeze(1), -1), LogNormal(x.squeeze(1), 1));
         float maxError = (learned - optimal).abs().max().item<float>();
         Assert.True(maxError < 0.06f, $"max |D − D*| on [−2, 2] = {maxError:F4}");
     }

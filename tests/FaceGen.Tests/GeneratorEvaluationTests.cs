@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FaceGen.Data;
+using FaceGen.Evaluation;
 using FaceGen.Models;
 using FaceGen.Runtime;
 using FaceGen.Training;
@@ -63,7 +64,7 @@ public class GeneratorEvaluationTests
     {
         using var recognizer = new FaceEmbedder(16, 1, width: 4, embeddingSize: 8);
         var rgb = ones(2, 3, 32, 32) * tensor(new float[] { 1, 0, 0 }).view(1, 3, 1, 1);   // pure red
-        var grey = GeneratorEvaluator.ForRecognizer(rgb, recognizer);
+        var grey = recognizer.Prepare(rgb);
         Assert.Equal(new long[] { 2, 1, 16, 16 }, grey.shape);
         Assert.Equal(0.299, grey.max().item<float>(), 5);
         Assert.Equal(0.299, grey.min().item<float>(), 5);

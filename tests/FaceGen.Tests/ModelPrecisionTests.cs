@@ -1,4 +1,5 @@
 using FaceGen.Models;
+using FaceGen.Tutorial;
 using Xunit.Abstractions;
 using FaceGen.Runtime;
 using TorchSharp;

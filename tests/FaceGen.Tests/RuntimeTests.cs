@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using FaceGen.Data;
 using FaceGen.Runtime;
 using TorchSharp;
 
@@ -144,13 +145,13 @@ public class RuntimeTests
     [Fact]
     public void DoctorIsHealthyAndProvesTheComputation()
     {
-        var report = DoctorReport.Run("cpu");
+        var report = DoctorReport.Run("cpu").With(new DatasetRegistry().DoctorChecks());
         Assert.True(report.Healthy, report.Failure);
         Assert.Contains(report.Checks, c => c.Name == "Tensor proof" && c.Value.Contains("[[7,10],[15,22]]"));
         Assert.Contains(report.Checks, c => c.Name == "LibTorch" && c.Value.StartsWith("2.10"));
         Assert.Contains(report.Checks, c => c.Name == "Data sets found" && c.Value.StartsWith("synthetic"));
         if (Directory.Exists(TestPaths.AttFaces))
-            Assert.Contains("att", DoctorReport.Run("cpu", dataRoot: TestPaths.SharedData).Checks.Single(c => c.Name == "Data sets found").Value);
+            Assert.Contains("att", DoctorReport.Run("cpu").With(new DatasetRegistry(TestPaths.SharedData).DoctorChecks()).Checks.Single(c => c.Name == "Data sets found").Value);
         var bad = DoctorReport.Run("tpu");
         Assert.False(bad.Healthy);
         Assert.Contains("tpu", bad.Failure);

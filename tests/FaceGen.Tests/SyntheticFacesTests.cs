@@ -49,7 +49,7 @@ public class SyntheticFacesTests(ITestOutputHelper output)
         using var rgb = SyntheticFaces.Generate(options);
         using var grey = SyntheticFaces.Generate(options with { Channels = 1 });
         // Y = 0.299 R + 0.587 G + 0.114 B of the float render; from the quantised RGB bytes it can be off by one.
-        using var expected = SyntheticFaces.Luminance(rgb.Images.to_type(ScalarType.Float32));
+        using var expected = ImageAdapter.Luma(rgb.Images.to_type(ScalarType.Float32));
         var difference = (expected - grey.Images.to_type(ScalarType.Float32)).abs().max().item<float>();
         Assert.True(difference <= 1.01f, $"grey differs from the luminance of RGB by {difference} levels");
     }

@@ -1,4 +1,5 @@
 using FaceGen.Runtime;
+using FaceGen.Tutorial;
 using FaceGen.Training;
 using TorchSharp;
 using static TorchSharp.torch;

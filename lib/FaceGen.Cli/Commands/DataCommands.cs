@@ -92,8 +92,7 @@ public sealed class DataFetchCommand : AsyncCommand<DataFetchCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var name = settings.Name.Equals("att", StringComparison.OrdinalIgnoreCase) ? "att_faces" : settings.Name;
-        var entry = DatasetCatalog.Find(name);
+        var entry = DatasetCatalog.Find(settings.Name);
         var root = DatasetRegistry.ResolveRoot(settings.DataRoot);
         AnsiConsole.MarkupLine(Markup.Escape($"{entry.Title} → {Path.Combine(root, entry.Folder)}"));
         var result = await ConsoleProgress.RunAsync(progress => new DatasetFetcher().FetchAsync(entry, root, progress, cancellationToken));

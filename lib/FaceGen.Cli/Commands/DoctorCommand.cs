@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using FaceGen.Data;
 using FaceGen.Runtime;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -12,7 +13,7 @@ public sealed class DoctorCommand : Command<DoctorCommand.Settings>
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
-        Print(DoctorReport.Run(settings.Device, settings.Threads, settings.DataRoot));
+        Print(DoctorReport.Run(settings.Device, settings.Threads).With(new DatasetRegistry(settings.DataRoot).DoctorChecks()));
 
     /// <summary>Prints the report as a table; returns the exit code (0 healthy, 1 not).</summary>
     public static int Print(DoctorReport report)

@@ -1,5 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
+using FaceGen.Data;
+using FaceGen.Experiments;
 using FaceGen.Runtime;
 using FaceGen.Training;
 using Spectre.Console;
@@ -94,7 +96,7 @@ public sealed class ExperimentAugmentCommand : Command<ExperimentAugmentCommand.
         Devices.ConfigureThreads(s.Threads);
         var options = new AugmentExperimentOptions
         {
-            Dataset = s.Dataset, DataRoot = s.DataRoot, ImageSize = s.ImageSize, Channels = s.Channels ?? (s.Dataset is "att" or "att_faces" ? 1 : 3),
+            Dataset = s.Dataset, DataRoot = s.DataRoot, ImageSize = s.ImageSize, Channels = s.Channels ?? DatasetRegistry.DefaultChannels(s.Dataset),
             K = ParseIntegers(s.K, "-k"), Seeds = ParseSeeds(s.Seeds),
             Conditions = s.Conditions.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(AugmentationExperiment.ParseCondition).Distinct().Order().ToArray(),
             Generator = s.Generator, Steps = s.Steps, GeneratorSteps = s.GeneratorSteps, PretrainSteps = s.PretrainSteps,

@@ -1,11 +1,11 @@
 using System.ComponentModel;
+using FaceGen.Evaluation;
 using FaceGen.Models;
 using FaceGen.Runtime;
 using FaceGen.Training;
 using FaceGen.Visualization;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using static TorchSharp.torch;
 
 namespace FaceGen.Cli.Commands;
 
@@ -76,9 +76,9 @@ public sealed class TrainGanCommand : Command<TrainGanCommand.Settings>
         Devices.ConfigureThreads(s.Threads);
         var options = new GanJobOptions
         {
-            Dataset = s.Dataset, DataRoot = s.DataRoot, Arch = s.Arch, Loss = ParseLoss(s.Loss), Conditional = s.Conditional,
+            Dataset = s.Dataset, DataRoot = s.DataRoot, Arch = s.Arch, Loss = OptionNames.Parse<GanLoss>(s.Loss, "--loss"), Conditional = s.Conditional,
             ImageSize = s.ImageSize ?? s.Size, Channels = s.Channels ?? 3, Steps = s.Steps, Batch = s.Batch, Seed = s.Seed,
-            Width = s.Width, Latent = s.Latent, Norm = s.DNorm is null ? null : ParseNorm(s.DNorm), CriticSteps = s.CriticSteps,
+            Width = s.Width, Latent = s.Latent, Norm = s.DNorm is null ? null : OptionNames.Parse<DiscriminatorNorm>(s.DNorm, "--d-norm"), CriticSteps = s.CriticSteps,
             EmaDecay = s.Ema, R1Gamma = s.R1, Flip = !s.NoFlip, Identities = s.Identities, PerIdentity = s.PerIdentity,
             MaxImages = s.MaxImages, SkipBad = s.SkipBad, HoldOutFraction = s.HoldOut, SampleEvery = s.SampleEvery, EvaluateEvery = s.EvalEvery,
             CheckpointEvery = s.CheckpointEvery, Device = s.Device,
@@ -94,24 +94,6 @@ public sealed class TrainGanCommand : Command<TrainGanCommand.Settings>
         AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(folder, "report.html"))}");
         return 0;
     }
-
-    static GanLoss ParseLoss(string name) => name.ToLowerInvariant() switch
-    {
-        "minimax" => GanLoss.Minimax,
-        "nonsaturating" or "non-saturating" => GanLoss.NonSaturating,
-        "hinge" => GanLoss.Hinge,
-        "wgan-gp" or "wgangp" => GanLoss.WganGp,
-        "lsgan" or "least-squares" => GanLoss.LeastSquares,
-        _ => throw new ArgumentException($"--loss {name}: expected minimax, nonsaturating, hinge, wgan-gp or lsgan."),
-    };
-
-    static DiscriminatorNorm ParseNorm(string name) => name.ToLowerInvariant() switch
-    {
-        "batch" => DiscriminatorNorm.Batch,
-        "none" => DiscriminatorNorm.None,
-        "spectral" => DiscriminatorNorm.Spectral,
-        _ => throw new ArgumentException($"--d-norm {name}: expected batch, none or spectral."),
-    };
 }
 
 public sealed class SampleGanCommand : Command<SampleGanCommand.Settings>
@@ -132,19 +114,10 @@ public sealed class SampleGanCommand : Command<SampleGanCommand.Settings>
     {
         if (string.IsNullOrWhiteSpace(s.Checkpoint)) throw new ArgumentException("--checkpoint is required.");
         if (File.Exists(s.Out)) throw new IOException($"--out {s.Out} already exists; choose a new file name.");
-        var device = Devices.Resolve(s.Device);
-        var (generator, _) = GanJob.LoadGenerator(s.Checkpoint, device);
-        using (generator)
-        using (no_grad())
-        using (var scope = NewDisposeScope())
-        {
-            using var noise = new Generator((ulong)s.Seed);
-            var z = generator.SampleLatent(s.Count, noise);
-            var labels = generator.ClassCount > 0 ? arange(s.Count, dtype: ScalarType.Int64).remainder(generator.ClassCount).to(device) : null;
-            var grid = ImageGrid.FromSigned(generator.forward(z, labels), columns: (int)Math.Ceiling(Math.Sqrt(s.Count)));
-            grid.Save(s.Out);
-            AnsiConsole.MarkupLine($"wrote {Markup.Escape(s.Out)} ({s.Count} samples, seed {s.Seed})");
-        }
+        using var generator = TrainedGenerator.Load(s.Checkpoint, Devices.Resolve(s.Device));
+        using var samples = generator.Sample(s.Count, s.Seed);
+        ImageGrid.FromUnit(samples, columns: (int)Math.Ceiling(Math.Sqrt(s.Count))).Save(s.Out);
+        AnsiConsole.MarkupLine($"wrote {Markup.Escape(s.Out)} ({s.Count} samples, seed {s.Seed})");
         return 0;
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using FaceGen.Evaluation;
 using FaceGen.Runtime;
 using FaceGen.Training;
 using Spectre.Console;
@@ -19,7 +20,7 @@ public sealed class EvalGeneratorCommand : Command<EvalGeneratorCommand.Settings
         [CommandOption("--samples <N>"), Description("Generated images to score"), DefaultValue(512)]
         public int Samples { get; init; }
 
-        [CommandOption("--percentile <P>"), Description("Memorisation: a sample nearer to the training set than this quantile of held-out real faces counts as a copy"), DefaultValue(0.05)]
+        [CommandOption("--percentile <P>"), Description("Memorization: a sample nearer to the training set than this quantile of held-out real faces counts as a copy"), DefaultValue(0.05)]
         public double Percentile { get; init; }
 
         [CommandOption("--out <DIR>"), Description("New folder for metrics.json, results.md/html, nearest.png, closest.png (default: data/runs/eval-generator-<time>)")]
@@ -59,7 +60,7 @@ public sealed class EvalGeneratorCommand : Command<EvalGeneratorCommand.Settings
             sets.AddRow(Markup.Escape(r.Set), r.Images.ToString(), F(r.PixelFd, "F4"), F(r.EmbeddingFd, "F4"), F(r.EmbeddingKid, "F5"), F(r.Precision, "P1"), F(r.Recall, "P1"));
         var copies = new Table().AddColumn("memorisation").AddColumn("sample NN distance, median").AddColumn("held-out NN distance, median")
             .AddColumn("copy threshold").AddColumn("copy rate").AddColumn("held-out rate");
-        foreach (var m in new[] { e.Pixels, e.Embedding }.OfType<FaceGen.Metrics.MemorisationResult>())
+        foreach (var m in new[] { e.Pixels, e.Embedding }.OfType<FaceGen.Metrics.MemorizationResult>())
             copies.AddRow(Markup.Escape(m.Space), F(m.SampleDistances.Median, "F4"), F(m.HeldOutDistances.Median, "F4"), F(m.Threshold, "F4"),
                 F(m.CopyRate, "P1"), F(m.HeldOutRate, "P1"));
         return new Rows(sets, copies);

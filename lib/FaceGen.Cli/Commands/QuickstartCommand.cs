@@ -22,7 +22,7 @@ public sealed class QuickstartCommand : Command<QuickstartCommand.Settings>
     {
         var total = Stopwatch.StartNew();
         AnsiConsole.Write(new Rule("doctor"));
-        if (DoctorCommand.Print(DoctorReport.Run(settings.Device, settings.Threads, settings.DataRoot)) != 0) return 1;
+        if (DoctorCommand.Print(DoctorReport.Run(settings.Device, settings.Threads).With(new DatasetRegistry(settings.DataRoot).DoctorChecks())) != 0) return 1;
 
         var folder = RunFolders.Create("quickstart", settings.Out);
         var written = new List<string>();
@@ -47,7 +47,7 @@ public sealed class QuickstartCommand : Command<QuickstartCommand.Settings>
                 AnsiConsole.MarkupLine(Markup.Escape($"{info.Name}: not found (to get it: {info.HowToGet})"));
                 continue;
             }
-            using var data = DatasetLoading.Load(info.Name, new DatasetSettings { DataRoot = settings.DataRoot, Size = 64, Channels = info.Name == "att" ? 1 : 3, SkipBad = true, Seed = settings.Seed });
+            using var data = DatasetLoading.Load(info.Name, new DatasetSettings { DataRoot = settings.DataRoot, Size = 64, Channels = DatasetRegistry.DefaultChannels(info.Name), SkipBad = true, Seed = settings.Seed });
             var path = Path.Combine(folder, $"{info.Name}-64px.png");
             ContactSheet.Of(data).Save(path);
             written.Add(path);

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using FaceGen.Data;
 using FaceGen.Runtime;
 using FaceGen.Training;
 using Spectre.Console;
@@ -71,7 +72,7 @@ public sealed class TrainRecognizerCommand : Command<TrainRecognizerCommand.Sett
         var options = new RecognizerJobOptions
         {
             Dataset = s.Dataset, DataRoot = s.DataRoot, Head = s.Head, TrainPerIdentity = s.TrainPerIdentity, SplitSeed = s.SplitSeed,
-            ImageSize = s.ImageSize ?? s.Size, Channels = s.Channels ?? (s.Dataset is "att" or "att_faces" ? 1 : 3),
+            ImageSize = s.ImageSize ?? s.Size, Channels = s.Channels ?? DatasetRegistry.DefaultChannels(s.Dataset),
             Width = s.Width, Embedding = s.Embedding, Scale = s.Scale, Margin = s.Margin, Steps = s.Steps, Batch = s.Batch,
             LearningRate = s.LearningRate, WeightDecay = s.WeightDecay, Flip = !s.NoFlip, CropPadding = s.Crop, Jitter = s.Jitter,
             Seed = s.Seed, Identities = s.Identities, PerIdentity = s.PerIdentity, MaxImages = s.MaxImages, SkipBad = s.SkipBad,

@@ -1,4 +1,6 @@
 using System.ComponentModel;
+using FaceGen.Evaluation;
+using FaceGen.Experiments;
 using FaceGen.Restoration;
 using FaceGen.Runtime;
 using FaceGen.Training;
@@ -85,8 +87,7 @@ public sealed class TrainRestoreCommand : Command<TrainRestoreCommand.Settings>
 
     static MaskKind[] ParseMasks(string? text) => text is null ? Enum.GetValues<MaskKind>()
         : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(t => Enum.TryParse<MaskKind>(t, ignoreCase: true, out var kind) ? kind
-                : throw new ArgumentException($"--masks {text}: '{t}' is not one of randomboxes, eyeband, mouth, strokes."))
+            .Select(t => OptionNames.Parse<MaskKind>(t, "--masks"))
             .ToArray();
 }
 

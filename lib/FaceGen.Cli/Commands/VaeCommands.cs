@@ -100,21 +100,27 @@ public sealed class EvalVaeCommand : Command<EvalVaeCommand.Settings>
 
         [CommandOption("--importance-samples <K>"), Description("Samples for the IWAE bound / log p(x) estimate"), DefaultValue(100)]
         public int ImportanceSamples { get; init; }
+
+        [CommandOption("--out <DIR>"), Description("New folder for metrics.json (default: data/runs/eval-vae-<time>)")]
+        public string? Out { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(s.Checkpoint)) throw new ArgumentException("--checkpoint is required.");
+        Devices.ConfigureThreads(s.Threads);
         var device = Devices.Resolve(s.Device);
         var (model, options) = VaeJob.Load(s.Checkpoint, device);
         using (model)
         {
             var evaluated = options with { Dataset = s.Dataset ?? options.Dataset, DataRoot = s.DataRoot ?? options.DataRoot };
+            var folder = RunFolders.Create("eval-vae", s.Out);
             var (train, test) = ConsoleProgress.Run(progress => VaeJob.LoadSplit(evaluated, progress));
             using (train)
             using (test)
             {
                 var result = VaeJob.Evaluate(model, evaluated.ParsedLikelihood, test, s.ImportanceSamples, device);
+                VaeJob.WriteEvaluation(folder, s.Checkpoint, result);
                 var table = new Table().AddColumn("on the test split").AddColumn("per image");
                 table.AddRow("images", result.Images.ToString());
                 table.AddRow("ELBO (β = 1)", $"{result.Elbo:F3} nats");
@@ -123,6 +129,7 @@ public sealed class EvalVaeCommand : Command<EvalVaeCommand.Settings>
                 table.AddRow($"IWAE bound, K = {result.ImportanceSamples} (log p(x) estimate)", $"{result.LogLikelihood:F3} nats");
                 table.AddRow("  in bits per dimension", $"{result.BitsPerDimension:F4}");
                 AnsiConsole.Write(table);
+                AnsiConsole.MarkupLine($"metrics: {Markup.Escape(Path.Combine(folder, "metrics.json"))}");
             }
         }
         return 0;

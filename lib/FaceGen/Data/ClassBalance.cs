@@ -1,3 +1,5 @@
+using TorchSharp;
+
 namespace FaceGen.Data;
 
 /// <summary>
@@ -7,6 +9,12 @@ namespace FaceGen.Data;
 /// </summary>
 public static class ClassBalance
 {
+    /// <summary>Labels for <paramref name="count"/> samples of a conditional model, every class equally often:
+    /// 0, 1, …, C − 1, 0, 1, … (i mod C), int64 on <paramref name="device"/> (default CPU); null for an unconditional
+    /// model (<paramref name="classes"/> = 0).</summary>
+    public static torch.Tensor? CyclicLabels(int count, int classes, torch.Device? device = null) =>
+        classes > 0 ? torch.arange(count, dtype: torch.ScalarType.Int64).remainder(classes).to(device ?? torch.CPU) : null;
+
     /// <summary>n_c = the number of labels equal to c, for c = 0 … <paramref name="classes"/> − 1. A label outside that
     /// range is an error naming it.</summary>
     public static int[] Counts(IReadOnlyList<int> labels, int classes)

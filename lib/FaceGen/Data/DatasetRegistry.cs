@@ -30,15 +30,17 @@ public sealed class DatasetRegistry
     /// <summary>Debian's dataset-fashion-mnist package installs the IDX files here.</summary>
     public const string DebianFashionMnist = "/usr/share/datasets/fashion-mnist";
 
-    /// <summary>HowToGet: the remedy when the set is missing. Alias: another accepted name (the fetch catalogue's).</summary>
-    sealed record Entry(string Name, string Description, string Layout, Func<DatasetRegistry, string?> Locate, string HowToGet, string? Alias = null);
+    /// <summary>HowToGet: the remedy when the set is missing. Alias: another accepted name (the fetch catalogue's).
+    /// Channels: what a job reads the set with unless told otherwise.</summary>
+    sealed record Entry(string Name, string Description, string Layout, Func<DatasetRegistry, string?> Locate, string HowToGet, string? Alias = null,
+        int Channels = 3);
 
     static readonly Entry[] Entries =
     [
         new("synthetic", "procedural faces with identities, built in (no files)", "(generated)", _ => "(built in)", ""),
         new("att", "AT&T / ORL faces: 40 people × 10 grey 92×112 images", "att_faces/sN/M.pgm",
             r => Existing(Path.Combine(r.Root, "att_faces")),
-            "run `facegen data fetch att_faces`", Alias: "att_faces"),
+            "run `facegen data fetch att_faces`", Alias: "att_faces", Channels: 1),
         new("utkface", "UTKFace aligned crops: 200×200 RGB, age/gender/race in the file names", "utkface/crop_part1/*.jpg or utkface/*.jpg",
             r => Existing(Path.Combine(r.Root, "utkface", "crop_part1")) ?? ExistingWith(Path.Combine(r.Root, "utkface"), "*.jpg"),
             "download crop_part1 from the UTKFace homepage (https://susanqq.github.io/UTKFace/) and unpack it into utkface/crop_part1"),
@@ -75,11 +77,29 @@ public sealed class DatasetRegistry
         return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "facegen", "data");
     }
 
+    /// <summary>The doctor's rows for the data: the root (and whether it exists) and the names of the sets found there,
+    /// for <see cref="DoctorReport.With"/>.</summary>
+    public IEnumerable<DoctorCheck> DoctorChecks()
+    {
+        yield return new("Data root", Root + (Directory.Exists(Root) ? "" : " (does not exist)"));
+        yield return new("Data sets found", string.Join(", ", List().Where(d => d.Found).Select(d => d.Name)));
+    }
+
     /// <summary>Every known data set with whether and where it was found (<c>facegen data list</c>).</summary>
     public IReadOnlyList<DatasetInfo> List() =>
         Entries.Select(e => e.Locate(this) is string found
             ? new DatasetInfo(e.Name, e.Description, true, found, e.Layout, e.HowToGet)
             : new DatasetInfo(e.Name, e.Description, false, Path.Combine(Root, e.Layout.Split('/')[0]), e.Layout, e.HowToGet)).ToArray();
+
+    /// <summary>The channels a job reads <paramref name="dataset"/> with when none are given: 1 for AT&amp;T (grey
+    /// photographs, by name or alias), 3 (RGB) for every other set and for folders.</summary>
+    public static int DefaultChannels(string dataset) => Find(dataset)?.Channels ?? 3;
+
+    /// <summary>The other accepted name of a registry set (att → att_faces, the fetch catalogue's name), or null.</summary>
+    public static string? AliasOf(string name) => Entries.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase))?.Alias;
+
+    static Entry? Find(string nameOrAlias) => Entries.FirstOrDefault(e => string.Equals(e.Name, nameOrAlias, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(e.Alias, nameOrAlias, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// Loads a named data set, or a folder of identity folders when <paramref name="nameOrPath"/> is not a
@@ -91,8 +111,7 @@ public sealed class DatasetRegistry
     public FaceDataset Load(string nameOrPath, ImageLoadOptions? options = null, DatasetPart part = DatasetPart.Train, int seed = 0,
         LoadReport? report = null, IProgress<ProgressReport>? progress = null, SyntheticFaceOptions? synthetic = null)
     {
-        var entry = Entries.FirstOrDefault(e => string.Equals(e.Name, nameOrPath, StringComparison.OrdinalIgnoreCase)
-            || string.Equals(e.Alias, nameOrPath, StringComparison.OrdinalIgnoreCase));
+        var entry = Find(nameOrPath);
         if (entry is null)
         {
             if (Directory.Exists(nameOrPath)) return IdentityFolderLoader.Load(nameOrPath, options, report, progress);

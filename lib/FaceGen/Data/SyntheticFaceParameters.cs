@@ -4,14 +4,14 @@ namespace FaceGen.Data;
 /// <param name="R">Red.</param>
 /// <param name="G">Green.</param>
 /// <param name="B">Blue.</param>
-public readonly record struct FaceColour(float R, float G, float B)
+public readonly record struct FaceColor(float R, float G, float B)
 {
     /// <summary>Channel-wise linear interpolation: a + (b − a)·t.</summary>
-    public static FaceColour Lerp(FaceColour a, FaceColour b, float t) =>
+    public static FaceColor Lerp(FaceColor a, FaceColor b, float t) =>
         new(a.R + (b.R - a.R) * t, a.G + (b.G - a.G) * t, a.B + (b.B - a.B) * t);
 
     /// <summary>Every channel multiplied by <paramref name="k"/>.</summary>
-    public FaceColour Scale(float k) => new(R * k, G * k, B * k);
+    public FaceColor Scale(float k) => new(R * k, G * k, B * k);
 }
 
 /// <summary>Hair styles of the synthetic faces. Each is a preset of the continuous hair parameters of
@@ -36,7 +36,7 @@ public sealed record FaceIdentityParameters
     /// <summary>Exponent p of the superellipse outline |x/a|^p + |y/b|^p = 1: 2 is an oval, larger is squarer.</summary>
     public float Squareness { get; init; }
     /// <summary>Skin colour under frontal light, from one pale-to-dark curve with a little hue jitter.</summary>
-    public FaceColour Skin { get; init; }
+    public FaceColor Skin { get; init; }
     /// <summary>Horizontal distance from the face's midline to each eye centre.</summary>
     public float EyeSpacing { get; init; }
     /// <summary>Vertical position of the eye centres.</summary>
@@ -46,7 +46,7 @@ public sealed record FaceIdentityParameters
     /// <summary>Eye opening height / width.</summary>
     public float EyeAspect { get; init; }
     /// <summary>Iris colour (brown, dark brown, hazel, green, blue or grey, jittered).</summary>
-    public FaceColour Iris { get; init; }
+    public FaceColor Iris { get; init; }
     /// <summary>Distance from the eye centre up to the brow centre.</summary>
     public float BrowGap { get; init; }
     /// <summary>Half-thickness of a brow.</summary>
@@ -66,13 +66,13 @@ public sealed record FaceIdentityParameters
     /// <summary>Half-height of the closed lips.</summary>
     public float LipThickness { get; init; }
     /// <summary>Lip colour: the skin colour mixed with red and darkened.</summary>
-    public FaceColour Lips { get; init; }
+    public FaceColor Lips { get; init; }
     /// <summary>Relative ear size (1 is typical).</summary>
     public float EarSize { get; init; }
     /// <summary>The style these hair parameters were drawn from (informative; rendering uses the numbers below).</summary>
     public HairStyle Hair { get; init; }
     /// <summary>Hair colour (also of brows, at 75 %, and beard, at 85 %).</summary>
-    public FaceColour HairColour { get; init; }
+    public FaceColor HairColour { get; init; }
     /// <summary>Opacity of the hair on top of the head (0: fully bald).</summary>
     public float HairAmount { get; init; }
     /// <summary>Thickness of the hair beyond the face outline.</summary>
@@ -100,7 +100,7 @@ public sealed record FaceIdentityParameters
     /// <summary>Half-width of a glasses lens.</summary>
     public float LensSize { get; init; }
     /// <summary>Colour of the glasses' rims, bridge and arms.</summary>
-    public FaceColour FrameColour { get; init; }
+    public FaceColor FrameColour { get; init; }
     /// <summary>Opacity of the lens tint (about 0.1 clear glasses, about 0.75 sunglasses).</summary>
     public float LensTint { get; init; }
 
@@ -136,7 +136,7 @@ public sealed record FaceIdentityParameters
             MouthHeight = mouthHeight,
             MouthWidth = rng.Uniform(0.085f, 0.14f),
             LipThickness = rng.Uniform(0.018f, 0.034f),
-            Lips = FaceColour.Lerp(skin, new FaceColour(0.72f, 0.25f, 0.28f), rng.Uniform(0.45f, 0.7f)).Scale(0.8f),
+            Lips = FaceColor.Lerp(skin, new FaceColor(0.72f, 0.25f, 0.28f), rng.Uniform(0.45f, 0.7f)).Scale(0.8f),
             EarSize = rng.Uniform(0.85f, 1.2f),
         };
         return WithGlassesAndBeard(WithHair(id, rng), rng);
@@ -144,32 +144,32 @@ public sealed record FaceIdentityParameters
 
     // Skin tones lie on one pale-to-dark curve with a little hue jitter, so that neighbouring identities
     // overlap once per-image exposure and white balance vary: colour alone does not identify a face.
-    static readonly FaceColour[] SkinCurve =
+    static readonly FaceColor[] SkinCurve =
     [
         new(0.97f, 0.82f, 0.72f), new(0.90f, 0.71f, 0.58f), new(0.78f, 0.57f, 0.42f),
         new(0.62f, 0.43f, 0.30f), new(0.45f, 0.30f, 0.20f), new(0.32f, 0.21f, 0.15f),
     ];
 
-    static FaceColour SkinTone(Random rng)
+    static FaceColor SkinTone(Random rng)
     {
         float t = rng.Uniform(0f, SkinCurve.Length - 1);
         int i = Math.Min((int)t, SkinCurve.Length - 2);
-        return FaceColour.Lerp(SkinCurve[i], SkinCurve[i + 1], t - i).Jitter(rng, 0.025f);
+        return FaceColor.Lerp(SkinCurve[i], SkinCurve[i + 1], t - i).Jitter(rng, 0.025f);
     }
 
-    static readonly FaceColour[] IrisColours =
+    static readonly FaceColor[] IrisColours =
     [
         new(0.30f, 0.18f, 0.10f), new(0.18f, 0.11f, 0.07f), new(0.45f, 0.35f, 0.15f),
         new(0.25f, 0.45f, 0.25f), new(0.25f, 0.45f, 0.70f), new(0.45f, 0.50f, 0.55f),
     ];
 
-    static readonly FaceColour[] HairColours =
+    static readonly FaceColor[] HairColours =
     [
         new(0.07f, 0.06f, 0.05f), new(0.20f, 0.12f, 0.07f), new(0.38f, 0.24f, 0.13f),
         new(0.55f, 0.25f, 0.10f), new(0.82f, 0.66f, 0.38f), new(0.62f, 0.61f, 0.60f),
     ];
 
-    static readonly FaceColour[] FrameColours =
+    static readonly FaceColor[] FrameColours =
     [
         new(0.05f, 0.05f, 0.05f), new(0.35f, 0.20f, 0.10f), new(0.75f, 0.62f, 0.30f),
         new(0.60f, 0.10f, 0.12f), new(0.12f, 0.20f, 0.50f),
@@ -265,7 +265,7 @@ public sealed record FaceImageParameters
     /// <summary>Overall brightness factor.</summary>
     public float Exposure { get; init; } = 1f;
     /// <summary>White-balance gains per channel.</summary>
-    public FaceColour Tint { get; init; } = new(1f, 1f, 1f);
+    public FaceColor Tint { get; init; } = new(1f, 1f, 1f);
     /// <summary>Mouth-corner lift: negative frowns, 1 is a broad smile.</summary>
     public float Smile { get; init; }
     /// <summary>How far the mouth is open, in [0, 1].</summary>
@@ -277,13 +277,13 @@ public sealed record FaceImageParameters
     /// <summary>Horizontal gaze in [−1, 1].</summary>
     public float Gaze { get; init; }
     /// <summary>Background colour at one end of its linear gradient.</summary>
-    public FaceColour BackgroundA { get; init; }
+    public FaceColor BackgroundA { get; init; }
     /// <summary>Background colour at the other end of its linear gradient.</summary>
-    public FaceColour BackgroundB { get; init; }
+    public FaceColor BackgroundB { get; init; }
     /// <summary>Direction of the background gradient, in radians.</summary>
     public float BackgroundAngle { get; init; }
     /// <summary>Colour of the clothes on the shoulders.</summary>
-    public FaceColour Clothes { get; init; }
+    public FaceColor Clothes { get; init; }
     /// <summary>Standard deviation of the additive Gaussian sensor noise (in [0, 1] intensity units).</summary>
     public float NoiseStd { get; init; }
     /// <summary>Seed of the torch generator that draws this image's noise.</summary>
@@ -315,7 +315,7 @@ public sealed record FaceImageParameters
             EyeOpen = blink ? rng.Uniform(0f, 0.25f) : rng.Uniform(0.8f, 1.08f),
             Gaze = rng.Gaussian(0f, 0.35f, 0.9f),
             BackgroundA = backA,
-            BackgroundB = FaceColour.Lerp(backA, RandomColour(rng, 0.1f, 0.95f), rng.Uniform(0.2f, 0.8f)),
+            BackgroundB = FaceColor.Lerp(backA, RandomColour(rng, 0.1f, 0.95f), rng.Uniform(0.2f, 0.8f)),
             BackgroundAngle = rng.Uniform(0f, 2f * MathF.PI),
             Clothes = RandomColour(rng, 0.1f, 0.85f),
             NoiseStd = rng.Uniform(0.004f, 0.03f),
@@ -325,10 +325,10 @@ public sealed record FaceImageParameters
 
     /// <summary>Channel gains of a white balance: colour temperature t (warm t &gt; 0: R·(1 + t), B·(1 − t))
     /// and a green–magenta tint g (G·(1 + g)).</summary>
-    static FaceColour WhiteBalance(float temperature, float tint) => new(1f + temperature, 1f + tint, 1f - temperature);
+    static FaceColor WhiteBalance(float temperature, float tint) => new(1f + temperature, 1f + tint, 1f - temperature);
 
     /// <summary>A colour of random hue, saturation up to 0.6, and value in [lo, hi].</summary>
-    static FaceColour RandomColour(Random rng, float lo, float hi)
+    static FaceColor RandomColour(Random rng, float lo, float hi)
     {
         float value = rng.Uniform(lo, hi), saturation = rng.Uniform(0f, 0.6f), hue = rng.Uniform(0f, 6f);
         float Channel(float offset)
@@ -337,7 +337,7 @@ public sealed record FaceImageParameters
             float pure = Math.Clamp(Math.Min(k, 4f - k), 0f, 1f);
             return value * (1f - saturation * pure);
         }
-        return new FaceColour(Channel(5f), Channel(3f), Channel(1f));
+        return new FaceColor(Channel(5f), Channel(3f), Channel(1f));
     }
 }
 
@@ -375,7 +375,7 @@ static class SeedMix
     public static T Pick<T>(this Random rng, T[] items) => items[rng.Next(items.Length)];
 
     /// <summary>Each channel moved by a uniform amount in ±<paramref name="amount"/>, clamped to [0, 1].</summary>
-    public static FaceColour Jitter(this FaceColour c, Random rng, float amount) => new(
+    public static FaceColor Jitter(this FaceColor c, Random rng, float amount) => new(
         Math.Clamp(c.R + rng.Uniform(-amount, amount), 0f, 1f),
         Math.Clamp(c.G + rng.Uniform(-amount, amount), 0f, 1f),
         Math.Clamp(c.B + rng.Uniform(-amount, amount), 0f, 1f));

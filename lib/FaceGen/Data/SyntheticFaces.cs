@@ -99,13 +99,9 @@ public static class SyntheticFaces
         TorchRuntime.EnsureInitialized();
         using var scope = NewDisposeScope();
         var rgb = new FaceCanvas(identities, images, imageSize).Paint();
-        var result = channels == 3 ? rgb : Luminance(rgb);
+        var result = channels == 3 ? rgb : ImageAdapter.Luma(rgb);
         return result.MoveToOuterDisposeScope();
     }
-
-    /// <summary>BT.601 luminance of an (N, 3, H, W) RGB batch: Y = 0.299 R + 0.587 G + 0.114 B, shape (N, 1, H, W).</summary>
-    public static Tensor Luminance(Tensor rgb) =>
-        rgb.narrow(1, 0, 1) * 0.299f + rgb.narrow(1, 1, 1) * 0.587f + rgb.narrow(1, 2, 1) * 0.114f;
 
     static int BlockSize(int size) => Math.Clamp(BlockPixels / (size * size), 1, MaxBlock);
 
@@ -194,7 +190,7 @@ sealed class FaceCanvas
     }
 
     /// <summary>One colour per image, shape (N, 3, 1, 1).</summary>
-    Tensor C(Func<FaceIdentityParameters, FaceImageParameters, FaceColour> f)
+    Tensor C(Func<FaceIdentityParameters, FaceImageParameters, FaceColor> f)
     {
         var values = new float[3 * n];
         for (int i = 0; i < n; i++)
@@ -205,7 +201,7 @@ sealed class FaceCanvas
         return tensor(values, new long[] { n, 3, 1, 1 });
     }
 
-    static Tensor C(FaceColour c) => tensor(new[] { c.R, c.G, c.B }, new long[] { 1, 3, 1, 1 });
+    static Tensor C(FaceColor c) => tensor(new[] { c.R, c.G, c.B }, new long[] { 1, 3, 1, 1 });
 
     // ---- soft shapes ----------------------------------------------------------------------------------
 
@@ -330,7 +326,7 @@ sealed class FaceCanvas
     {
         var dx = Mirrored((_, s) => s.Yaw * 0.04f) - P((f, _) => f.EyeSpacing + 0.015f);
         var alpha = Ellipse(dx, v - P((f, _) => f.EyeHeight + 0.15f), (_, _) => 0.07f, (_, _) => 0.045f, blur: 0.04f).mul_(0.2f);
-        Blend(alpha, C(new FaceColour(0.85f, 0.32f, 0.32f)) * faceShade);
+        Blend(alpha, C(new FaceColor(0.85f, 0.32f, 0.32f)) * faceShade);
     }
 
     /// <summary>Beard and moustache: the face below a curve that runs from above the upper lip up to the
@@ -358,7 +354,7 @@ sealed class FaceCanvas
         var nostrils = Ellipse(dx.abs() - P((f, _) => f.NoseWidth * 0.5f), v - P((f, _) => f.NoseHeight + 0.012f), (f, _) => f.NoseWidth * 0.3f, (f, _) => f.NoseWidth * 0.2f);
         Blend(nostrils.mul_(0.8f), C((f, _) => f.Skin.Scale(0.3f)));
         var shine = Ellipse(dx - P((_, s) => s.LightX * 0.012f), v - P((f, _) => f.NoseHeight - 0.015f), (f, _) => f.NoseWidth * 0.45f, (f, _) => f.NoseWidth * 0.35f, blur: 0.01f);
-        Blend(shine.mul_(0.25f), C(new FaceColour(1f, 1f, 1f)));
+        Blend(shine.mul_(0.25f), C(new FaceColor(1f, 1f, 1f)));
     }
 
     /// <summary>Lips around the curve v = mouth − smile·t², t = (u − centre)/width; an opening (a thin dark line
@@ -373,10 +369,10 @@ sealed class FaceCanvas
         Blend(Ellipse(t, curve, ones, (f, s) => (f.LipThickness + s.MouthOpen * 0.03f) / f.MouthWidth).mul_(0.9f), C((f, _) => f.Lips) * faceShade);
         Func<FaceIdentityParameters, FaceImageParameters, float> gap = (f, s) => (0.007f + 0.3f * pixel + s.MouthOpen * 0.035f) / f.MouthWidth;
         var opening = Ellipse(t, curve, (_, _) => 0.85f, gap);
-        Blend(opening, C(new FaceColour(0.25f, 0.06f, 0.07f)));
+        Blend(opening, C(new FaceColor(0.25f, 0.06f, 0.07f)));
         var teeth = Ellipse(t, curve + P((f, s) => gap(f, s) * 0.55f), (_, _) => 0.6f, (f, s) => gap(f, s) * 0.5f)
             .mul_(opening).mul_(P((_, s) => MathF.Min(1f, 4f * s.MouthOpen)));
-        Blend(teeth, C(new FaceColour(0.93f, 0.9f, 0.85f)));
+        Blend(teeth, C(new FaceColor(0.93f, 0.9f, 0.85f)));
     }
 
     /// <summary>Both eyes at once from |u − shift|: socket shadow, lash outline, white, iris, pupil.</summary>
@@ -385,13 +381,13 @@ sealed class FaceCanvas
         var dx = Mirrored((_, s) => s.Yaw * 0.04f) - P((f, _) => f.EyeSpacing);
         var dy = v - P((f, _) => f.EyeHeight);
         Func<FaceIdentityParameters, FaceImageParameters, float> open = (f, s) => MathF.Max(f.EyeSize * f.EyeAspect * s.EyeOpen, 0.002f);
-        Blend(Ellipse(dx, dy + 0.01f, (f, _) => f.EyeSize * 1.5f, (f, _) => f.EyeSize, blur: 0.03f).mul_(0.18f), C(new FaceColour(0.1f, 0.05f, 0.05f)));
-        Blend(Ellipse(dx, dy, (f, _) => f.EyeSize * 1.12f + 0.3f * pixel, (f, s) => open(f, s) + f.EyeSize * 0.15f + 0.3f * pixel), C(new FaceColour(0.12f, 0.08f, 0.07f)));
+        Blend(Ellipse(dx, dy + 0.01f, (f, _) => f.EyeSize * 1.5f, (f, _) => f.EyeSize, blur: 0.03f).mul_(0.18f), C(new FaceColor(0.1f, 0.05f, 0.05f)));
+        Blend(Ellipse(dx, dy, (f, _) => f.EyeSize * 1.12f + 0.3f * pixel, (f, s) => open(f, s) + f.EyeSize * 0.15f + 0.3f * pixel), C(new FaceColor(0.12f, 0.08f, 0.07f)));
         var white = Ellipse(dx, dy, (f, _) => f.EyeSize, open);
-        Blend(white, C(new FaceColour(0.95f, 0.93f, 0.9f)));
+        Blend(white, C(new FaceColor(0.95f, 0.93f, 0.9f)));
         var irisX = Mirrored((f, s) => s.Yaw * 0.04f + s.Gaze * f.EyeSize * 0.4f) - P((f, _) => f.EyeSpacing);
         Blend(Ellipse(irisX, dy, (f, _) => f.EyeSize * 0.52f, (f, _) => f.EyeSize * 0.52f).mul_(white), C((f, _) => f.Iris));
-        Blend(Ellipse(irisX, dy, (f, _) => f.EyeSize * 0.22f, (f, _) => f.EyeSize * 0.22f).mul_(white), C(new FaceColour(0.03f, 0.02f, 0.02f)));
+        Blend(Ellipse(irisX, dy, (f, _) => f.EyeSize * 0.22f, (f, _) => f.EyeSize * 0.22f).mul_(white), C(new FaceColor(0.03f, 0.02f, 0.02f)));
     }
 
     /// <summary>Brows: ellipses along the tilted line v = brow + tilt·dx, lifted by the expression.</summary>
@@ -431,7 +427,7 @@ sealed class FaceCanvas
         var on = P((f, _) => f.Glasses ? 1f : 0f);
         float half = 0.012f + 0.3f * pixel;
         var r = Radius(dx, dy, (f, _) => f.LensSize, (f, _) => f.LensSize * 0.8f);
-        Blend(Inside(r, (f, _) => f.LensSize).mul_(on).mul_(P((f, _) => f.LensTint)), C(new FaceColour(0.1f, 0.12f, 0.15f)));
+        Blend(Inside(r, (f, _) => f.LensSize).mul_(on).mul_(P((f, _) => f.LensTint)), C(new FaceColor(0.1f, 0.12f, 0.15f)));
         var rim = Step((r - 1f).abs_().mul_(P((f, _) => -f.LensSize)).add_(half));
         var across = Mirrored((_, s) => s.Yaw * 0.04f);
         var bridge = Step(P((f, _) => f.EyeSpacing - f.LensSize + 0.01f) - across).mul_(Step(half - (dy + P((f, _) => f.LensSize * 0.3f)).abs_()));

@@ -80,18 +80,16 @@ public sealed class ExperimentJobs : IDisposable
         using var scope = NewDisposeScope();
         var (generator, _) = GanJob.LoadGenerator(folder);
         using (generator)
-        using (var data = JobSupport.Load(options.Dataset, options.DataRoot, options.ImageSize, options.Channels, options.SkipBad,
-                   options.MaxImages, options.Identities, options.PerIdentity, options.Seed, DatasetPart.Train, null))
+        using (var data = options.LoadData(options.Seed, DatasetPart.Train, null))
         using (no_grad())
         {
             int realCount = Math.Min(EmbeddingSamples, data.Count);
             var index = linspace(0, data.Count - 1, realCount).round().to_type(ScalarType.Int64);
-            var real = ToRecognizer(FaceDataset.ToUnitRange(data.Images.index_select(0, index)), embedder);
+            var real = embedder.Prepare(FaceDataset.ToUnitRange(data.Images.index_select(0, index)));
             using var noise = new torch.Generator((ulong)options.Seed + 4_242);
             var z = generator.SampleLatent(EmbeddingSamples, noise);
-            var labels = generator.ClassCount > 0 ? arange(EmbeddingSamples, dtype: ScalarType.Int64).remainder(generator.ClassCount) : null;
-            // G's tanh output in [−1, 1] → [0, 1]: (x + 1) / 2
-            var fake = ToRecognizer(generator.forward(z, labels).add(1).div(2).clamp(0, 1), embedder);
+            var labels = ClassBalance.CyclicLabels(EmbeddingSamples, generator.ClassCount);
+            var fake = embedder.Prepare(ImageAdapter.SignedToUnit(generator.forward(z, labels)).clamp(0, 1));
             var pr = RecognizerEmbeddingMetrics.PrecisionRecall(embedder, real, fake);
             return new Dictionary<string, double>
             {
@@ -101,19 +99,6 @@ public sealed class ExperimentJobs : IDisposable
                 ["recall"] = pr.Recall,
             };
         }
-    }
-
-    /// <summary>Images in [0, 1] at the recogniser's channels (RGB → grey: 0.299 R + 0.587 G + 0.114 B, grey → RGB:
-    /// repeated) and size (bilinear resize).</summary>
-    static Tensor ToRecognizer(Tensor images, FaceEmbedder embedder)
-    {
-        if (images.shape[1] == 3 && embedder.Channels == 1)
-            images = (images * tensor(new[] { 0.299f, 0.587f, 0.114f }).view(1, 3, 1, 1)).sum(1, keepdim: true);
-        else if (images.shape[1] == 1 && embedder.Channels == 3)
-            images = images.repeat(1, 3, 1, 1);
-        if (images.shape[2] != embedder.ImageSize || images.shape[3] != embedder.ImageSize)
-            images = nn.functional.interpolate(images, new long[] { embedder.ImageSize, embedder.ImageSize }, mode: InterpolationMode.Bilinear, align_corners: false);
-        return images;
     }
 
     /// <summary>The experiment's recogniser for GAN metrics: none unless the spec names one; a run folder is loaded,

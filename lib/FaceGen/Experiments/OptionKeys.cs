@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using FaceGen.Runtime;
 using FaceGen.Training;
 
 namespace FaceGen.Experiments;
@@ -80,9 +81,7 @@ internal sealed class OptionKeys
             : t.Name) + suffix;
     }
 
-    /// <summary>Enums by name in any case, ignoring '-', '_' and spaces (non-saturating = NonSaturating, wgan-gp =
-    /// WganGp), plus the usual short names lsgan (<see cref="GanLoss.LeastSquares"/>), ns (non-saturating),
-    /// bn and sn (batch and spectral norm).</summary>
+    /// <summary>Enums by the names of <see cref="OptionNames"/>, the rule the command line uses too.</summary>
     sealed class LenientEnumConverterFactory : JsonConverterFactory
     {
         public override bool CanConvert(Type typeToConvert) => typeToConvert.IsEnum;
@@ -93,25 +92,13 @@ internal sealed class OptionKeys
 
     sealed class LenientEnumConverter<T> : JsonConverter<T> where T : struct, Enum
     {
-        static readonly Dictionary<string, string> Aliases = new()
-        {
-            ["lsgan"] = "leastsquares", ["ns"] = "nonsaturating", ["bn"] = "batch", ["sn"] = "spectral",
-            ["batchnorm"] = "batch", ["spectralnorm"] = "spectral",
-        };
-
         public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             if (reader.TokenType != JsonTokenType.String) throw new JsonException("expected a name");
-            var key = Normalise(reader.GetString()!);
-            key = Aliases.GetValueOrDefault(key, key);
-            foreach (var value in Enum.GetValues<T>())
-                if (Normalise(value.ToString()) == key) return value;
-            throw new JsonException($"unknown {typeof(T).Name}");
+            return OptionNames.TryParse<T>(reader.GetString()!, out var value) ? value : throw new JsonException($"unknown {typeof(T).Name}");
         }
 
         public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
             writer.WriteStringValue(value.ToString().ToLowerInvariant());
-
-        static string Normalise(string text) => new(text.Where(c => c is not ('-' or '_' or ' ')).Select(char.ToLowerInvariant).ToArray());
     }
 }

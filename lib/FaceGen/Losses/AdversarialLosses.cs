@@ -10,7 +10,9 @@ namespace FaceGen.Losses;
 /// forms. With D(x) = σ(ℓ): −log D = softplus(−ℓ) and −log(1 − D) = softplus(ℓ), exact for any ℓ.
 /// Each method returns a scalar to be <em>minimised</em> by the player it belongs to, except
 /// <see cref="TutorialGeneratorObjective"/>, kept exactly as the source prints it.
-/// Derived and checked in notebooks/03-gan-training-and-losses.
+/// The minimax, saturating and non-saturating forms (and their probability-space versions) are derived and checked in
+/// notebooks/03-gan-training-and-losses ("The losses computed three ways"); hinge, WGAN-GP and LSGAN are the remedies
+/// compared in notebooks/04-gan-strengths-and-weaknesses ("remedies, measured with fixed seeds"), as each method says.
 /// </summary>
 public static class AdversarialLosses
 {
@@ -34,28 +36,30 @@ public static class AdversarialLosses
     /// L_G = −E_z[log D(G(z))] = E_z[softplus(−ℓ)]; ∂L_G/∂ℓ = σ(ℓ) − 1 → −1 when D rejects fakes.</summary>
     public static Tensor NonSaturatingGenerator(Tensor fakeLogits) => softplus(-fakeLogits).mean();
 
-    /// <summary>Hinge discriminator loss: L_D = E_x[max(0, 1 − D(x))] + E_z[max(0, 1 + D(G(z)))].</summary>
+    /// <summary>Hinge discriminator loss: L_D = E_x[max(0, 1 − D(x))] + E_z[max(0, 1 + D(G(z)))].
+    /// Compared in notebook 04 ("remedies, measured with fixed seeds").</summary>
     public static Tensor HingeDiscriminator(Tensor realScores, Tensor fakeScores) =>
         relu(1 - realScores).mean() + relu(1 + fakeScores).mean();
 
-    /// <summary>Generator loss paired with hinge and Wasserstein critics: L_G = −E_z[D(G(z))].</summary>
+    /// <summary>Generator loss paired with hinge and Wasserstein critics: L_G = −E_z[D(G(z))] (notebook 04, remedies).</summary>
     public static Tensor CriticGenerator(Tensor fakeScores) => -fakeScores.mean();
 
     /// <summary>Wasserstein critic loss (WGAN): L_D = E_z[D(G(z))] − E_x[D(x)]; used with
-    /// <see cref="GradientPenalty"/> (WGAN-GP).</summary>
+    /// <see cref="GradientPenalty"/> (WGAN-GP). Compared in notebook 04 ("remedies, measured with fixed seeds").</summary>
     public static Tensor WassersteinCritic(Tensor realScores, Tensor fakeScores) =>
         fakeScores.mean() - realScores.mean();
 
     /// <summary>Least-squares discriminator loss (LSGAN, a = 0, b = c = 1):
-    /// L_D = ½E_x[(D(x) − 1)²] + ½E_z[D(G(z))²].</summary>
+    /// L_D = ½E_x[(D(x) − 1)²] + ½E_z[D(G(z))²]. Compared in notebook 04 ("remedies, measured with fixed seeds").</summary>
     public static Tensor LeastSquaresDiscriminator(Tensor realScores, Tensor fakeScores) =>
         0.5 * (realScores - 1).square().mean() + 0.5 * fakeScores.square().mean();
 
-    /// <summary>Least-squares generator loss: L_G = ½E_z[(D(G(z)) − 1)²].</summary>
+    /// <summary>Least-squares generator loss: L_G = ½E_z[(D(G(z)) − 1)²] (notebook 04, remedies).</summary>
     public static Tensor LeastSquaresGenerator(Tensor fakeScores) => 0.5 * (fakeScores - 1).square().mean();
 
     /// <summary>WGAN-GP penalty (Gulrajani et al. 2017): λ·E[(‖∇ₓ̂D(x̂)‖₂ − 1)²] at
-    /// x̂ = εx + (1 − ε)G(z), ε ~ U[0, 1] per sample. The graph is kept so the penalty trains D.</summary>
+    /// x̂ = εx + (1 − ε)G(z), ε ~ U[0, 1] per sample. The graph is kept so the penalty trains D. Used by notebook 04's
+    /// WGAN-GP run; no notebook derives it.</summary>
     public static Tensor GradientPenalty(Func<Tensor, Tensor> critic, Tensor real, Tensor fake, double lambda = 10.0, Generator? generator = null)
     {
         var shape = new long[real.dim()];
@@ -67,7 +71,8 @@ public static class AdversarialLosses
         return lambda * (norms - 1).square().mean();
     }
 
-    /// <summary>R1 penalty (Mescheder et al. 2018): (γ/2)·E_x[‖∇ₓD(x)‖²] on real images.</summary>
+    /// <summary>R1 penalty (Mescheder et al. 2018): (γ/2)·E_x[‖∇ₓD(x)‖²] on real images (<c>facegen train gan --r1</c>;
+    /// no notebook derives it).</summary>
     public static Tensor R1Penalty(Func<Tensor, Tensor> critic, Tensor real, double gamma = 10.0)
     {
         var x = real.detach().requires_grad_(true);

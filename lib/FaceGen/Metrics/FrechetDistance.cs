@@ -1,3 +1,4 @@
+using FaceGen.Models;
 using FaceGen.Runtime;
 using static TorchSharp.torch;
 
@@ -45,6 +46,25 @@ public static class FrechetDistance
     {
         var grey = images.shape[1] == 3 ? images.mean(new long[] { 1 }, keepdim: true) : images;
         return nn.functional.adaptive_avg_pool2d(grey.to_type(ScalarType.Float32), new long[] { size, size }).flatten(1);
+    }
+
+    /// <summary>The pixel-space Fréchet distance of a generator's samples G(z) for fixed <paramref name="noise"/> (and
+    /// <paramref name="labels"/>, conditional models) to real images' <see cref="PixelFeatures"/>: the <c>fd_pixels8</c> of GAN
+    /// runs, and the training curve of notebook 07's corrected program. G runs in eval mode without gradients and is put
+    /// back in the mode it was in.</summary>
+    public static double OfGenerator(GanGenerator generator, Tensor noise, Tensor realFeatures, Tensor? labels = null)
+    {
+        using var scope = NewDisposeScope();
+        bool wasTraining = generator.training;
+        generator.eval();
+        try
+        {
+            using (no_grad()) return Between(PixelFeatures(generator.forward(noise, labels).cpu()), realFeatures);
+        }
+        finally
+        {
+            if (wasTraining) generator.train();
+        }
     }
 
     /// <summary>Sample mean and unbiased covariance (divisor N − 1).</summary>

@@ -1,3 +1,4 @@
+using FaceGen.Data;
 using FaceGen.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -61,11 +62,15 @@ public sealed class FaceEmbedder : Module<Tensor, Tensor>
         if (images.dim() != 4 || images.shape[1] != Channels || images.shape[2] != ImageSize || images.shape[3] != ImageSize)
             throw new ArgumentException($"FaceEmbedder expects images (N, {Channels}, {ImageSize}, {ImageSize}), got [{string.Join(", ", images.shape)}].");
         // [0, 1] → [−1, 1], so the first convolution sees centred inputs.
-        var h = body.forward(images * 2 - 1);
+        var h = body.forward(ImageAdapter.UnitToSigned(images));
         var pooled = h.mean(new long[] { 2, 3 });
         // e = v / max(‖v‖₂, ε)
         return functional.normalize(normalise.forward(project.forward(pooled)), p: 2, dim: 1);
     }
+
+    /// <summary>Faces in [0, 1] of any size, grey or RGB, as this embedder takes them (<see cref="ImageAdapter.ForRecognizer"/>):
+    /// its channels (luma or repeated grey) and its size (area down, bilinear up).</summary>
+    public Tensor Prepare(Tensor unitImages) => ImageAdapter.ForRecognizer(unitImages, Channels, ImageSize);
 
     /// <summary>Embeddings (N, d) on the CPU for many images (N, C, H, W) in [0, 1], in eval mode and without
     /// gradients, <paramref name="batchSize"/> at a time on the module's device; the module's mode is restored.</summary>

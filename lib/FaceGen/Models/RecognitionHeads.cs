@@ -36,10 +36,8 @@ public abstract class RecognitionHead(string name) : Module<Tensor, Tensor, Tens
         _ => throw new ArgumentException($"head {kind}: expected softmax, cosface or arcface."),
     };
 
-    /// <summary>Parses softmax | cosface | arcface (any case); otherwise an error naming the value.</summary>
-    public static RecognitionHeadKind Parse(string head) =>
-        Enum.TryParse<RecognitionHeadKind>(head, ignoreCase: true, out var kind) && Enum.IsDefined(kind) ? kind
-        : throw new ArgumentException($"--head {head}: expected softmax, cosface or arcface.");
+    /// <summary>Parses softmax | cosface | arcface by the rule of <see cref="OptionNames"/>; otherwise an error naming the value.</summary>
+    public static RecognitionHeadKind Parse(string head) => OptionNames.Parse<RecognitionHeadKind>(head, "--head");
 }
 
 /// <summary>Softmax head: logit_j = w_jᵀe + b_j (a linear layer; labels are not used).</summary>

@@ -7,12 +7,13 @@ namespace FaceGen.Runtime;
 public sealed record DoctorCheck(string Name, string Value, bool Ok = true);
 
 /// <summary>What <c>facegen doctor</c> reports: the platform, the native backend and how it was loaded,
-/// the device, threads, and a tiny computation as proof. Also callable from a notebook.</summary>
+/// the device, threads, and a tiny computation as proof. Also callable from a notebook. Runtime knows no data sets: the
+/// data-set rows come from <c>FaceGen.Data.DatasetRegistry.DoctorChecks</c>, appended with <see cref="With"/>.</summary>
 public sealed record DoctorReport(IReadOnlyList<DoctorCheck> Checks, string? Failure, string? Remedy)
 {
     public bool Healthy => Failure is null && Checks.All(c => c.Ok);
 
-    public static DoctorReport Run(string? device = null, int? threads = null, string? dataRoot = null)
+    public static DoctorReport Run(string? device = null, int? threads = null)
     {
         var checks = new List<DoctorCheck>
         {
@@ -58,10 +59,6 @@ public sealed record DoctorReport(IReadOnlyList<DoctorCheck> Checks, string? Fai
         {
             return new DoctorReport(checks, e.Message, "Choose another --device / FACEGEN_DEVICE or --threads / FACEGEN_THREADS.");
         }
-        var registry = new FaceGen.Data.DatasetRegistry(dataRoot);
-        var found = registry.List().Where(d => d.Found).Select(d => d.Name).ToList();
-        checks.Add(new("Data root", registry.Root + (Directory.Exists(registry.Root) ? "" : " (does not exist)")));
-        checks.Add(new("Data sets found", string.Join(", ", found)));
         var numerics = TorchRuntime.Numerics;
         return numerics.Correct ? new DoctorReport(checks, null, null)
             : new DoctorReport(checks, $"the convolution path in force ({NumericsReport.PathName(numerics.InForce)}) computes wrong results on this CPU",
@@ -84,4 +81,8 @@ public sealed record DoctorReport(IReadOnlyList<DoctorCheck> Checks, string? Fai
                 inForce?.Ok ?? true);
         }
     }
+
+    /// <summary>This report with <paramref name="more"/> rows appended (e.g. the data sets found); a report that already
+    /// failed is returned as it is, since nothing after the failure was checked.</summary>
+    public DoctorReport With(IEnumerable<DoctorCheck> more) => Failure is null ? this with { Checks = Checks.Concat(more).ToArray() } : this;
 }

@@ -12,16 +12,12 @@ using static TorchSharp.torch;
 namespace FaceGen.Training;
 
 /// <summary>Everything that defines a GAN training run (saved as <c>config.json</c> in its folder).</summary>
-public sealed record GanJobOptions
+public sealed record GanJobOptions : DatasetOptions
 {
-    public string Dataset { get; init; } = "synthetic";
-    public string? DataRoot { get; init; }
-    /// <summary>dcgan, or tutorial (the source's Keras networks — they cannot train on images, see <see cref="TutorialKerasGenerator"/>).</summary>
+    /// <summary>dcgan, or tutorial (the source's Keras networks — they cannot train on images, see <c>FaceGen.Tutorial.TutorialKerasGenerator</c>).</summary>
     public string Arch { get; init; } = "dcgan";
     public GanLoss Loss { get; init; } = GanLoss.NonSaturating;
     public bool Conditional { get; init; }
-    public int ImageSize { get; init; } = 64;
-    public int Channels { get; init; } = 3;
     public int Steps { get; init; } = 2000;
     public int Batch { get; init; } = 64;
     public int Seed { get; init; }
@@ -34,10 +30,6 @@ public sealed record GanJobOptions
     public double EmaDecay { get; init; }
     public double R1Gamma { get; init; }
     public bool Flip { get; init; } = true;
-    public int Identities { get; init; } = 64;
-    public int PerIdentity { get; init; } = 16;
-    public int? MaxImages { get; init; }
-    public bool SkipBad { get; init; }
     /// <summary>Fraction of each identity's images held out of training (stratified, seeded with <see cref="Seed"/>;
     /// <see cref="GanJob.LoadSplit"/>), so that <c>facegen eval generator</c> can compare samples with real images the
     /// generator never saw. 0 (the default): train on every image.</summary>
@@ -94,14 +86,9 @@ public static class GanJob
             RandomHorizontalFlip: options.Flip, Range: PixelRange.Signed, Device: device));
         using var realFeatures = RealFeatures(data);
         using var evaluationNoise = gan.Generator.SampleLatent(EvaluationSamples, new Generator((ulong)options.Seed + 777));
-        using var evaluationLabels = classes > 0 ? arange(EvaluationSamples, dtype: ScalarType.Int64).remainder(classes).to(device) : null;
+        using var evaluationLabels = ClassBalance.CyclicLabels(EvaluationSamples, classes, device);
 
-        double PixelFd()
-        {
-            var g = gan.EmaGenerator ?? gan.Generator;
-            using var scope = NewDisposeScope();
-            return FrechetDistance.Between(FrechetDistance.PixelFeatures(g.forward(evaluationNoise, evaluationLabels).cpu()), realFeatures);
-        }
+        double PixelFd() => FrechetDistance.OfGenerator(gan.EmaGenerator ?? gan.Generator, evaluationNoise, realFeatures, evaluationLabels);
 
         var trainer = new Trainer(gan, batches,
             new TrainerOptions(options.Steps, options.SampleEvery, options.CheckpointEvery, options.EvaluateEvery,
@@ -141,8 +128,7 @@ public static class GanJob
     {
         if (!(o.HoldOutFraction >= 0 && o.HoldOutFraction < 1))
             throw new ArgumentException($"--hold-out {o.HoldOutFraction}: expected a fraction in [0, 1).");
-        var all = JobSupport.Load(o.Dataset, o.DataRoot, o.ImageSize, o.Channels, o.SkipBad, o.MaxImages, o.Identities, o.PerIdentity,
-            o.Seed, DatasetPart.Train, progress);
+        var all = o.LoadData(o.Seed, DatasetPart.Train, progress);
         if (o.HoldOutFraction == 0) return (all, null);
         using (all)
         {

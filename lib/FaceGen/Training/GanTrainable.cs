@@ -1,3 +1,4 @@
+using FaceGen.Data;
 using FaceGen.Losses;
 using FaceGen.Models;
 using FaceGen.Visualization;
@@ -86,8 +87,7 @@ public sealed class GanTrainable : ITrainable, IDisposable
         // Fixed noise for snapshots comes from its own generator: the training stream is unaffected.
         using var noiseGenerator = new torch.Generator((ulong)options.Seed + 12_345);
         fixedNoise = randn(new long[] { options.SnapshotCount, Generator.LatentSize }, generator: noiseGenerator).to(device);
-        if (Generator.ClassCount > 0)
-            fixedLabels = arange(options.SnapshotCount, dtype: ScalarType.Int64).remainder(Generator.ClassCount).to(device);
+        fixedLabels = ClassBalance.CyclicLabels(options.SnapshotCount, Generator.ClassCount, device);
     }
 
     public IReadOnlyDictionary<string, nn.Module> Modules => EmaGenerator is null
@@ -169,8 +169,10 @@ public sealed class GanTrainable : ITrainable, IDisposable
         ? sigmoid(outputs.detach()).mean().item<float>()
         : outputs.detach().mean().item<float>();
 
-    /// <summary>‖∇θ L‖₂ over all parameters of <paramref name="module"/>.</summary>
-    static double GradientNorm(nn.Module module)
+    /// <summary>‖∇θ L‖₂ over all parameters of <paramref name="module"/> (0 when none has a gradient): the
+    /// grad_norm_g / grad_norm_d columns of a GAN run's history, and notebook 07's proof that the printed −d_loss sends
+    /// no gradient to G.</summary>
+    public static double GradientNorm(nn.Module module)
     {
         var grads = module.parameters().Where(p => p.grad is not null).Select(p => p.grad!.square().sum()).ToList();
         return grads.Count == 0 ? 0 : Math.Sqrt(stack(grads).sum().item<float>());

@@ -5,7 +5,7 @@ using FaceGen.Runtime;
 
 namespace FaceGen.Training;
 
-/// <summary>What the GAN and VAE jobs share: JSON settings, loading the data set, progress reporting.</summary>
+/// <summary>What the jobs share: JSON settings, run folders, progress reporting (their data: <see cref="DatasetOptions.LoadData"/>).</summary>
 internal static class JobSupport
 {
     public static readonly JsonSerializerOptions Json = JsonFiles.Options;
@@ -15,12 +15,6 @@ internal static class JobSupport
     public static T ReadJson<T>(string path) =>
         (File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json) : default)
         ?? throw new DataException(path, "missing or empty; is this a run folder written by facegen train?");
-
-    /// <summary>The data set by name or folder; synthetic faces with the given identities × images.</summary>
-    public static FaceDataset Load(string dataset, string? dataRoot, int imageSize, int channels, bool skipBad, int? maxImages,
-        int identities, int perIdentity, int seed, DatasetPart part, IProgress<ProgressReport>? progress) =>
-        new DatasetRegistry(dataRoot).Load(dataset, new ImageLoadOptions(imageSize, channels, skipBad, maxImages), part, seed,
-            progress: progress, synthetic: new SyntheticFaceOptions(identities, perIdentity, imageSize, channels, seed));
 
     /// <summary>The run folder and the checkpoint to use, given either: a checkpoint folder (has trainer.json),
     /// or a run folder (its best checkpoint, else its final one).</summary>

@@ -9,18 +9,17 @@ using static TorchSharp.torch;
 namespace FaceGen.Training;
 
 /// <summary>Everything that defines a recogniser training run (saved as <c>config.json</c> in its folder).</summary>
-public sealed record RecognizerJobOptions
+public sealed record RecognizerJobOptions : DatasetOptions
 {
-    public string Dataset { get; init; } = "synthetic";
-    public string? DataRoot { get; init; }
+    /// <summary>AT&amp;T-sized defaults: grey faces, 40 × 10 synthetic ones.</summary>
+    public RecognizerJobOptions() { Channels = 1; Identities = 40; PerIdentity = 10; }
+
     /// <summary>softmax, cosface or arcface (<see cref="RecognitionHead.Parse"/>).</summary>
     public string Head { get; init; } = "arcface";
     /// <summary>Training images per identity k; the rest of each identity is the test set (<see cref="Splits.PerIdentity(FaceDataset, int, int?)"/>).</summary>
     public int TrainPerIdentity { get; init; } = 5;
     /// <summary>Null: the first k images of each identity train (the AT&amp;T protocol); else k chosen with this seed.</summary>
     public int? SplitSeed { get; init; }
-    public int ImageSize { get; init; } = 64;
-    public int Channels { get; init; } = 1;
     public int Width { get; init; } = 16;
     public int Embedding { get; init; } = 128;
     /// <summary>Margin heads' s and m; null = the head's default (<see cref="RecognitionHead.Create"/>).</summary>
@@ -34,10 +33,6 @@ public sealed record RecognizerJobOptions
     public int CropPadding { get; init; } = 4;
     public double Jitter { get; init; } = 0.2;
     public int Seed { get; init; }
-    public int Identities { get; init; } = 40;
-    public int PerIdentity { get; init; } = 10;
-    public int? MaxImages { get; init; }
-    public bool SkipBad { get; init; }
     public int CheckpointEvery { get; init; } = 500;
     /// <summary>Verification pairs drawn from the test images (at most this many of each kind).</summary>
     public int GenuinePairs { get; init; } = 3000;
@@ -108,8 +103,7 @@ public static class RecognizerJob
     /// <summary>The run's data set split into k training images per identity and the rest for testing.</summary>
     public static (FaceDataset Train, FaceDataset Test) LoadSplit(RecognizerJobOptions o, IProgress<ProgressReport>? progress)
     {
-        using var all = JobSupport.Load(o.Dataset, o.DataRoot, o.ImageSize, o.Channels, o.SkipBad, o.MaxImages, o.Identities, o.PerIdentity,
-            o.Seed, DatasetPart.Train, progress);
+        using var all = o.LoadData(o.Seed, DatasetPart.Train, progress);
         return Splits.PerIdentity(all, o.TrainPerIdentity, o.SplitSeed);
     }
 

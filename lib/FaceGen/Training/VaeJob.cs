@@ -10,15 +10,11 @@ using static TorchSharp.torch;
 namespace FaceGen.Training;
 
 /// <summary>Everything that defines a VAE training run (saved as <c>config.json</c> in its folder).</summary>
-public sealed record VaeJobOptions
+public sealed record VaeJobOptions : DatasetOptions
 {
-    public string Dataset { get; init; } = "synthetic";
-    public string? DataRoot { get; init; }
     /// <summary>mlp (784-400-20, pytorch/examples) or conv.</summary>
     public string Arch { get; init; } = "conv";
     public bool Conditional { get; init; }
-    public int ImageSize { get; init; } = 64;
-    public int Channels { get; init; } = 3;
     public int Latent { get; init; } = 32;
     public int Width { get; init; } = 32;
     public double Beta { get; init; } = 1;
@@ -33,10 +29,6 @@ public sealed record VaeJobOptions
     public int Batch { get; init; } = 128;
     public double LearningRate { get; init; } = 1e-3;
     public int Seed { get; init; } = 1;
-    public int Identities { get; init; } = 64;
-    public int PerIdentity { get; init; } = 16;
-    public int? MaxImages { get; init; }
-    public bool SkipBad { get; init; }
     /// <summary>Held-out fraction for sets without a test part (all but fashion-mnist, cifar10).</summary>
     public double TestFraction { get; init; } = 0.1;
     public int SampleEvery { get; init; } = 500;
@@ -126,9 +118,9 @@ public static class VaeJob
     public static (FaceDataset Train, FaceDataset Test) LoadSplit(VaeJobOptions o, IProgress<ProgressReport>? progress)
     {
         if (o.Dataset is "fashion-mnist" or "cifar10")
-            return (JobSupport.Load(o.Dataset, o.DataRoot, o.ImageSize, o.Channels, o.SkipBad, o.MaxImages, o.Identities, o.PerIdentity, o.Seed, DatasetPart.Train, progress),
-                    JobSupport.Load(o.Dataset, o.DataRoot, o.ImageSize, o.Channels, o.SkipBad, o.MaxImages, o.Identities, o.PerIdentity, o.Seed, DatasetPart.Test, progress));
-        using var all = JobSupport.Load(o.Dataset, o.DataRoot, o.ImageSize, o.Channels, o.SkipBad, o.MaxImages, o.Identities, o.PerIdentity, o.Seed, DatasetPart.Train, progress);
+            return (o.LoadData(o.Seed, DatasetPart.Train, progress),
+                    o.LoadData(o.Seed, DatasetPart.Test, progress));
+        using var all = o.LoadData(o.Seed, DatasetPart.Train, progress);
         return Splits.Stratified(all, o.TestFraction, o.Seed);
     }
 
@@ -138,6 +130,11 @@ public static class VaeJob
         "conv" => new ConvVae(o.ImageSize, o.Channels, o.Latent, o.Width, classes, learnedScale: learnedScale),
         _ => throw new ArgumentException($"--arch {o.Arch}: expected mlp or conv."),
     };
+
+    /// <summary>What <c>facegen eval vae</c> measured, as <c>metrics.json</c> in <paramref name="folder"/> (the layout of
+    /// <see cref="RecognizerJob.WriteEvaluation"/>).</summary>
+    public static void WriteEvaluation(string folder, string checkpoint, VaeEvaluation evaluation) =>
+        JobSupport.WriteJson(folder, "metrics.json", new { Checkpoint = Path.GetFullPath(checkpoint), Evaluation = evaluation });
 
     /// <summary>ELBO (β = 1), and with <paramref name="importanceSamples"/> K &gt; 0 the importance-sampled
     /// log p(x) (the IWAE bound) (nats per image, bits per dimension with bin width 1/255 for continuous

@@ -25,7 +25,7 @@ public sealed record ChartHtml(string Html);
 /// <summary>
 /// Plotly.NET charts that work in a console app, a test host and a notebook kernel alike.
 /// Plotly.NET 6 needs FSharp.Core 10.1, the notebook kernels ship FSharp.Core 10.0, and every direct
-/// way of loading Plotly.NET into a kernel failed (DESIGN.md). So the charting code (FaceGen.Charts)
+/// way of loading Plotly.NET into a kernel failed (README, "Charts in notebooks"). So the charting code (FaceGen.Charts)
 /// and its dependencies are embedded in FaceGen.dll and loaded into their own
 /// <see cref="AssemblyLoadContext"/>; only a JSON string goes in and an HTML string comes out.
 /// </summary>

@@ -1,3 +1,4 @@
+using FaceGen.Data;
 using FaceGen.Runtime;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -43,7 +44,7 @@ public sealed class ImageGrid
     {
         TorchRuntime.EnsureInitialized();
         using var scope = NewDisposeScope();
-        return FromUnit((images.detach() + 1f) / 2f, columns, padding, padValue);
+        return FromUnit(ImageAdapter.SignedToUnit(images.detach()), columns, padding, padValue);
     }
 
     /// <summary>Grid of images in [0, 1] (values outside are clamped). <paramref name="columns"/>

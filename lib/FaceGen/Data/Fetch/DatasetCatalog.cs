@@ -104,10 +104,12 @@ public static class DatasetCatalog
     /// <summary>Every entry, in the order <c>facegen data fetch</c> lists them.</summary>
     public static IReadOnlyList<CatalogEntry> All { get; } = [AttFaces, Lfw, CelebA, Cifar10];
 
-    /// <summary>The entry called <paramref name="name"/> (case-insensitive).</summary>
+    /// <summary>The entry called <paramref name="name"/> (case-insensitive), or the one installing the registry's set of
+    /// that name (att → att_faces).</summary>
     /// <exception cref="DataException">Unknown name; the message lists the known names.</exception>
     public static CatalogEntry Find(string name) =>
-        All.FirstOrDefault(e => string.Equals(e.Name, name?.Trim(), StringComparison.OrdinalIgnoreCase))
+        All.FirstOrDefault(e => string.Equals(e.Name, name?.Trim(), StringComparison.OrdinalIgnoreCase)
+            || string.Equals(e.Name, DatasetRegistry.AliasOf(name?.Trim() ?? ""), StringComparison.OrdinalIgnoreCase))
         ?? throw new DataException(name ?? "(null)",
             $"unknown data set; choose one of: {string.Join(", ", All.Select(e => e.Name))}.");
 }

@@ -6,11 +6,12 @@ using FaceGen.Losses;
 using FaceGen.Metrics;
 using FaceGen.Models;
 using FaceGen.Runtime;
+using FaceGen.Training;
 using FaceGen.Visualization;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FaceGen.Training;
+namespace FaceGen.Experiments;
 
 /// <summary>What a few-shot recogniser is trained with in <see cref="AugmentationExperiment"/>. Each condition
 /// adds one thing to the previous one.</summary>
@@ -29,16 +30,11 @@ public enum AugmentCondition
 
 /// <summary>Everything that defines a run of <see cref="AugmentationExperiment"/> (saved as <c>config.json</c>).
 /// The defaults are sized for AT&amp;T at 32 px on a 2-core CPU.</summary>
-public sealed record AugmentExperimentOptions
+public sealed record AugmentExperimentOptions : DatasetOptions
 {
-    /// <summary>att, synthetic, another registered name, or a folder of identity folders.</summary>
-    public string Dataset { get; init; } = "att";
-    /// <summary>Folder holding the real data sets; null = the registry's default.</summary>
-    public string? DataRoot { get; init; }
-    /// <summary>Square image size (a multiple of 8 that is 4·2^j: 16, 32, 64).</summary>
-    public int ImageSize { get; init; } = 32;
-    /// <summary>1 = grey, 3 = RGB.</summary>
-    public int Channels { get; init; } = 1;
+    /// <summary>AT&amp;T-sized defaults: 32 px grey (the image size must be 4·2^j: 16, 32, 64), 40 × 10 synthetic faces.</summary>
+    public AugmentExperimentOptions() { Dataset = "att"; ImageSize = 32; Channels = 1; Identities = 40; PerIdentity = 10; }
+
     /// <summary>Training images per identity to try; the rest of each identity is its test set.</summary>
     public int[] K { get; init; } = { 1, 2, 3 };
     /// <summary>Each seed picks the k training images (<see cref="Splits.PerIdentity(FaceDataset, int, int?)"/>),
@@ -82,13 +78,8 @@ public sealed record AugmentExperimentOptions
     public int PretrainIdentities { get; init; } = 200;
     public int PretrainPerIdentity { get; init; } = 10;
 
-    /// <summary>synthetic data set only: identities, images per identity and renderer seed.</summary>
-    public int Identities { get; init; } = 40;
-    public int PerIdentity { get; init; } = 10;
+    /// <summary>Renderer seed of the synthetic data set.</summary>
     public int DataSeed { get; init; }
-    /// <summary>Load at most this many images; skip corrupt files instead of stopping.</summary>
-    public int? MaxImages { get; init; }
-    public bool SkipBad { get; init; }
     /// <summary>Verification pairs drawn from the test images (at most this many of each kind).</summary>
     public int GenuinePairs { get; init; } = 3000;
     public int ImpostorPairs { get; init; } = 30000;
@@ -139,8 +130,7 @@ public static class AugmentationExperiment
         var device = Devices.Resolve(options.Device);
         JobSupport.WriteJson(folder, "config.json", options);
         var clock = Stopwatch.StartNew();
-        using var all = JobSupport.Load(options.Dataset, options.DataRoot, options.ImageSize, options.Channels, options.SkipBad, options.MaxImages,
-            options.Identities, options.PerIdentity, options.DataSeed, DatasetPart.Train, progress);
+        using var all = options.LoadData(options.DataSeed, DatasetPart.Train, progress);
         using var pretrainSet = options.Conditions.Contains(AugmentCondition.Pretrained) ? PretrainingFaces(options) : null;
         var runs = new List<AugmentRun>();
         int total = options.Seeds.Length * options.K.Length * options.Conditions.Length;

@@ -1,9 +1,10 @@
 using FaceGen.Data;
 using FaceGen.Models;
 using FaceGen.Runtime;
+using FaceGen.Training;
 using static TorchSharp.torch;
 
-namespace FaceGen.Training;
+namespace FaceGen.Evaluation;
 
 /// <summary>Settings of <see cref="AttributeClassifier.Train"/>. <paramref name="Balanced"/>: train on class-balanced
 /// batches (<see cref="ClassBalance.BalancedResample(FaceDataset, int, int)"/>), so that a rare class is not simply

@@ -6,12 +6,12 @@ using static TorchSharp.torch;
 
 namespace FaceGen.Tests;
 
-/// <summary><see cref="Memorisation"/> on constructed "generators" whose answer is known: one that returns training
+/// <summary><see cref="Memorization"/> on constructed "generators" whose answer is known: one that returns training
 /// images (copy rate 1), one that draws new images from the training distribution (≈ the percentile), one that
 /// returns noise far from every face (0).</summary>
-public class MemorisationTests
+public class MemorizationTests
 {
-    public MemorisationTests() => TorchRuntime.EnsureInitialized();
+    public MemorizationTests() => TorchRuntime.EnsureInitialized();
 
     /// <summary>Images of 10 "identities": a prototype per identity plus small Gaussian noise, all from one seed.</summary>
     static Tensor Draw(Tensor prototypes, int perIdentity, long seed)
@@ -27,12 +27,12 @@ public class MemorisationTests
     public void QuantileInterpolatesBetweenOrderStatistics()
     {
         var values = new double[] { 4, 1, 3, 2 };
-        Assert.Equal(2.5, Memorisation.Quantile(values, 0.5), 12);
-        Assert.Equal(1.15, Memorisation.Quantile(values, 0.05), 12);   // h = 3·0.05 = 0.15 → 1 + 0.15·(2 − 1)
-        Assert.Equal(1.0, Memorisation.Quantile(values, 0), 12);
-        Assert.Equal(4.0, Memorisation.Quantile(values, 1), 12);
-        Assert.Equal(7.0, Memorisation.Quantile(new double[] { 7 }, 0.3), 12);
-        Assert.Throws<ArgumentException>(() => Memorisation.Quantile(Array.Empty<double>(), 0.5));
+        Assert.Equal(2.5, Memorization.Quantile(values, 0.5), 12);
+        Assert.Equal(1.15, Memorization.Quantile(values, 0.05), 12);   // h = 3·0.05 = 0.15 → 1 + 0.15·(2 − 1)
+        Assert.Equal(1.0, Memorization.Quantile(values, 0), 12);
+        Assert.Equal(4.0, Memorization.Quantile(values, 1), 12);
+        Assert.Equal(7.0, Memorization.Quantile(new double[] { 7 }, 0.3), 12);
+        Assert.Throws<ArgumentException>(() => Memorization.Quantile(Array.Empty<double>(), 0.5));
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public class MemorisationTests
         var training = Draw(prototypes, 10, seed: 2);
         var heldOut = Draw(prototypes, 10, seed: 3);
         var copies = training.index_select(0, arange(0, 100, 3, dtype: ScalarType.Int64));
-        var result = Memorisation.Check(copies, heldOut, training);
+        var result = Memorization.Check(copies, heldOut, training);
 
         Assert.Equal(1.0, result.CopyRate);
         Assert.Equal(0.0, result.SampleDistances.Q95);
@@ -62,11 +62,11 @@ public class MemorisationTests
         var training = Draw(prototypes, 10, seed: 2);
         var heldOut = Draw(prototypes, 10, seed: 3);
 
-        var fresh = Memorisation.Check(Draw(prototypes, 40, seed: 4), heldOut, training);
+        var fresh = Memorization.Check(Draw(prototypes, 40, seed: 4), heldOut, training);
         Assert.InRange(fresh.CopyRate, 0.0, 0.15);               // expected 0.05 (± 0.011 for 400 samples)
         Assert.InRange(fresh.MedianRatio, 0.8, 1.25);
 
-        var noise = Memorisation.Check(rand(new long[] { 200, 1, 8, 8 }, generator: Seeding.Generator(5)), heldOut, training);
+        var noise = Memorization.Check(rand(new long[] { 200, 1, 8, 8 }, generator: Seeding.Generator(5)), heldOut, training);
         Assert.Equal(0.0, noise.CopyRate);
         Assert.True(noise.SampleDistances.Q05 > noise.HeldOutDistances.Q95, "noise lies farther from the training set than any new real image");
     }
@@ -78,7 +78,7 @@ public class MemorisationTests
         var training = faces.narrow(0, 0, 24);
         var heldOut = faces.narrow(0, 24, 12);
         using var recognizer = new FaceEmbedder(32, 1, width: 4, embeddingSize: 16);
-        var result = Memorisation.CheckInEmbeddingSpace(recognizer, training.narrow(0, 0, 10), heldOut, training);
+        var result = Memorization.CheckInEmbeddingSpace(recognizer, training.narrow(0, 0, 10), heldOut, training);
         Assert.Equal("recogniser embedding", result.Space);
         Assert.Equal(1.0, result.CopyRate);
         Assert.Equal(16, result.SampleMatches.Dimensions);
@@ -88,7 +88,7 @@ public class MemorisationTests
     public void BadInputNamesTheProblem()
     {
         var a = zeros(4, 3);
-        Assert.Contains("percentile 1.5", Assert.Throws<ArgumentException>(() => Memorisation.Check(a, a, a, percentile: 1.5)).Message);
-        Assert.Contains("same shape per item", Assert.Throws<ArgumentException>(() => Memorisation.Check(zeros(4, 2), a, a)).Message);
+        Assert.Contains("percentile 1.5", Assert.Throws<ArgumentException>(() => Memorization.Check(a, a, a, percentile: 1.5)).Message);
+        Assert.Contains("same shape per item", Assert.Throws<ArgumentException>(() => Memorization.Check(zeros(4, 2), a, a)).Message);
     }
 }

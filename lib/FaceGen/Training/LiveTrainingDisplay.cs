@@ -1,6 +1,6 @@
-using FaceGen.Training;
+using FaceGen.Visualization;
 
-namespace FaceGen.Visualization;
+namespace FaceGen.Training;
 
 /// <summary>
 /// A training callback that keeps one notebook output up to date: the loss curves so far and the latest

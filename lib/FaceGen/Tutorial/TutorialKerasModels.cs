@@ -1,10 +1,11 @@
+using FaceGen.Models;
 using FaceGen.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace FaceGen.Models;
+namespace FaceGen.Tutorial;
 
 /// <summary>
 /// The generator of the tutorial's Keras example (§4, <c>build_generator</c>), translated layer for

@@ -5,11 +5,12 @@ using FaceGen.Data;
 using FaceGen.Metrics;
 using FaceGen.Models;
 using FaceGen.Runtime;
+using FaceGen.Training;
 using FaceGen.Visualization;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FaceGen.Training;
+namespace FaceGen.Evaluation;
 
 /// <summary>Settings of <see cref="GeneratorEvaluator.Run"/> (<c>facegen eval generator</c>).</summary>
 public sealed record GeneratorEvaluationOptions
@@ -18,7 +19,7 @@ public sealed record GeneratorEvaluationOptions
     public int Samples { get; init; } = 512;
     /// <summary>Seed of the latent draws (and of the noise reference).</summary>
     public int Seed { get; init; }
-    /// <summary>p of the memorisation check's copy threshold (<see cref="Memorisation.Check"/>).</summary>
+    /// <summary>p of the memorisation check's copy threshold (<see cref="Memorization.Check"/>).</summary>
     public double Percentile { get; init; } = 0.05;
     /// <summary>k of the k-NN precision and recall.</summary>
     public int K { get; init; } = 3;
@@ -38,8 +39,8 @@ public sealed record GeneratorSetScores(string Set, int Images, double PixelFd, 
 /// against the training images, and the memorisation check in pixel space and, with a recogniser, in its embedding
 /// space. <paramref name="Notes"/>: conversions applied (e.g. RGB → grey for a grey recogniser) and caveats.</summary>
 public sealed record GeneratorEvaluation(string Generator, string Dataset, int TrainingImages, int HeldOutImages, int Samples,
-    string? Recognizer, IReadOnlyList<string> Notes, IReadOnlyList<GeneratorSetScores> Sets, MemorisationResult Pixels,
-    MemorisationResult? Embedding)
+    string? Recognizer, IReadOnlyList<string> Notes, IReadOnlyList<GeneratorSetScores> Sets, MemorizationResult Pixels,
+    MemorizationResult? Embedding)
 {
     /// <summary>The scores of one set by name (<see cref="GeneratorEvaluator.GeneratedSet"/>, …).</summary>
     public GeneratorSetScores Row(string set) => Sets.First(s => s.Set == set);
@@ -60,7 +61,7 @@ public sealed record GeneratorEvaluation(string Generator, string Dataset, int T
         md.Append("\nMemorisation: distance of each image to its nearest training image (L2). Copy rate = fraction of samples nearer than " +
                   "the p-quantile of the held-out images' distances (≈ p without copying, 1 if every sample is a training image).\n\n");
         md.Append("| space | samples: median [5%, 95%] | held-out: median [5%, 95%] | median ratio | threshold | copy rate | held-out rate |\n|---|---|---|---|---|---|---|\n");
-        foreach (var m in new[] { Pixels, Embedding }.OfType<MemorisationResult>())
+        foreach (var m in new[] { Pixels, Embedding }.OfType<MemorizationResult>())
             md.Append($"| {m.Space} | {Q(m.SampleDistances)} | {Q(m.HeldOutDistances)} | {F(m.MedianRatio, "F3")} | {F(m.Threshold, "F4")} | {F(m.CopyRate, "P1")} | {F(m.HeldOutRate, "P1")} |\n");
         return md.ToString();
     }
@@ -75,7 +76,7 @@ public sealed record GeneratorEvaluation(string Generator, string Dataset, int T
                         $"<td>{F(s.EmbeddingKid, "F5")}</td><td>{F(s.Precision, "P1")}</td><td>{F(s.Recall, "P1")}</td></tr>");
         html.Append("</table><table><tr><th>memorisation: space</th><th>samples: median [5%, 95%]</th><th>held-out: median [5%, 95%]</th>" +
                     "<th>median ratio</th><th>copy threshold</th><th>copy rate</th><th>held-out rate</th></tr>");
-        foreach (var m in new[] { Pixels, Embedding }.OfType<MemorisationResult>())
+        foreach (var m in new[] { Pixels, Embedding }.OfType<MemorizationResult>())
             html.Append($"<tr><td>{WebUtility.HtmlEncode(m.Space)}</td><td>{Q(m.SampleDistances)}</td><td>{Q(m.HeldOutDistances)}</td><td>{F(m.MedianRatio, "F3")}</td>" +
                         $"<td>{F(m.Threshold, "F4")}</td><td>{F(m.CopyRate, "P1")}</td><td>{F(m.HeldOutRate, "P1")}</td></tr>");
         return html.Append("</table>").ToString();
@@ -140,9 +141,9 @@ public sealed class TrainedGenerator : IDisposable
         using var noGrad = no_grad();
         using var noise = Seeding.Generator(seed);
         var device = (gan as nn.Module ?? vae!).parameters().First().device;
-        var labels = ClassCount > 0 ? arange(n, dtype: ScalarType.Int64).remainder(ClassCount).to(device) : null;
+        var labels = ClassBalance.CyclicLabels(n, ClassCount, device);
         var images = gan is not null
-            ? gan.forward(gan.SampleLatent(n, noise), labels).add(1).div(2)
+            ? ImageAdapter.SignedToUnit(gan.forward(gan.SampleLatent(n, noise), labels))
             : vaeOptions!.ParsedLikelihood.Mean(vae!.Decode(vae.SampleLatent(n, noise), labels)).view(n, Channels, ImageSize, ImageSize);
         return images.clamp(0, 1).cpu().MoveToOuterDisposeScope();
     }
@@ -178,7 +179,7 @@ public sealed class TrainedGenerator : IDisposable
 /// Fréchet distance, and through a face recogniser the Fréchet distance, KID and k-NN precision/recall of embeddings
 /// (<see cref="RecognizerEmbeddingMetrics"/>), for the samples and for two reference sets — held-out real faces and
 /// uniform noise — so that each number can be read between "as good as new real photos" and "useless"; then the
-/// memorisation check (<see cref="Memorisation"/>) in pixel and embedding space.
+/// memorisation check (<see cref="Memorization"/>) in pixel and embedding space.
 /// </summary>
 public static class GeneratorEvaluator
 {
@@ -227,7 +228,7 @@ public static class GeneratorEvaluator
 
     /// <summary>The scores of <paramref name="samples"/> (N, C, H, W) in [0, 1] against <paramref name="training"/> and
     /// <paramref name="heldOut"/> real images (same shape per image, [0, 1]). With a <paramref name="recognizer"/>, images
-    /// are brought to its size and channels (<see cref="ForRecognizer"/>) and embedded.</summary>
+    /// are brought to its size and channels (<see cref="FaceEmbedder.Prepare"/>) and embedded.</summary>
     public static GeneratorEvaluation Evaluate(Tensor samples, Tensor training, Tensor heldOut, FaceEmbedder? recognizer,
         GeneratorEvaluationOptions options, string generator, string? recognizerName, IReadOnlyList<string> notes, string dataset)
     {
@@ -243,11 +244,11 @@ public static class GeneratorEvaluator
         sets.Add((NoiseSet, noise));
 
         var trainingPixels = FrechetDistance.PixelFeatures(training * 2 - 1);
-        var trainingEmbeddings = recognizer?.Embed(ForRecognizer(training, recognizer));
+        var trainingEmbeddings = recognizer?.Embed(recognizer.Prepare(training));
         var scores = sets.Select(s => Score(s.Name, s.Images, trainingPixels, trainingEmbeddings, recognizer, options.K)).ToList();
-        var pixels = Memorisation.Check(samples, heldOut, training, "pixels", options.Percentile);
-        var embedding = recognizer is null ? null : Memorisation.CheckInEmbeddingSpace(recognizer, ForRecognizer(samples, recognizer),
-            ForRecognizer(heldOut, recognizer), ForRecognizer(training, recognizer), options.Percentile);
+        var pixels = Memorization.Check(samples, heldOut, training, "pixels", options.Percentile);
+        var embedding = recognizer is null ? null : Memorization.CheckInEmbeddingSpace(recognizer, recognizer.Prepare(samples),
+            recognizer.Prepare(heldOut), recognizer.Prepare(training), options.Percentile);
         return new GeneratorEvaluation(generator, dataset, (int)training.shape[0], m, (int)samples.shape[0], recognizerName, notes, scores, pixels, embedding);
     }
 
@@ -256,7 +257,7 @@ public static class GeneratorEvaluator
         using var scope = NewDisposeScope();
         double pixelFd = FrechetDistance.Between(FrechetDistance.PixelFeatures(images * 2 - 1), trainingPixels);
         if (recognizer is null || trainingEmbeddings is null) return new(name, (int)images.shape[0], pixelFd, null, null, null, null);
-        var embeddings = recognizer.Embed(ForRecognizer(images, recognizer));
+        var embeddings = recognizer.Embed(recognizer.Prepare(images));
         var pr = PrecisionRecall.Compute(trainingEmbeddings, embeddings, k);
         return new(name, (int)images.shape[0], pixelFd, FrechetDistance.Between(embeddings, trainingEmbeddings),
             KernelDistance.Between(embeddings, trainingEmbeddings), pr.Precision, pr.Recall);
@@ -282,21 +283,6 @@ public static class GeneratorEvaluator
         if (!string.Equals(generator.Dataset, recognizer.Dataset, StringComparison.OrdinalIgnoreCase))
             notes.Add($"the recogniser was trained on '{recognizer.Dataset}', the generator on '{generator.Dataset}': embedding distances look at these faces through a recogniser of other ones.");
         return notes;
-    }
-
-    /// <summary>Images (N, C, H, W) in [0, 1] at the recogniser's channels (RGB → luma) and size (area averaging down,
-    /// bilinear up).</summary>
-    public static Tensor ForRecognizer(Tensor images, FaceEmbedder recognizer)
-    {
-        var x = images;
-        if (x.shape[1] == 3 && recognizer.Channels == 1)
-            x = (x * tensor(new float[] { 0.299f, 0.587f, 0.114f }).view(1, 3, 1, 1)).sum(new long[] { 1 }, keepdim: true);
-        else if (x.shape[1] != recognizer.Channels)
-            throw new ArgumentException($"{x.shape[1]}-channel images for a recogniser of {recognizer.Channels}-channel faces.");
-        if (x.shape[2] != recognizer.ImageSize || x.shape[3] != recognizer.ImageSize)
-            x = nn.functional.interpolate(x, new long[] { recognizer.ImageSize, recognizer.ImageSize },
-                mode: x.shape[2] > recognizer.ImageSize ? InterpolationMode.Area : InterpolationMode.Bilinear, align_corners: x.shape[2] > recognizer.ImageSize ? null : false);
-        return x;
     }
 
     /// <summary>Rows: <paramref name="samples"/> at <paramref name="which"/>, then each one's nearest training image in pixels,

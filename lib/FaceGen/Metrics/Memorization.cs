@@ -5,16 +5,16 @@ using static TorchSharp.torch;
 
 namespace FaceGen.Metrics;
 
-/// <summary>Quantiles of a set of distances (linear interpolation between order statistics, <see cref="Memorisation.Quantile"/>).</summary>
+/// <summary>Quantiles of a set of distances (linear interpolation between order statistics, <see cref="Memorization.Quantile"/>).</summary>
 public sealed record DistanceQuantiles(double Q05, double Q25, double Median, double Q75, double Q95)
 {
     /// <summary>The 5th, 25th, 50th, 75th and 95th percentiles of <paramref name="values"/>.</summary>
     public static DistanceQuantiles Of(IReadOnlyList<double> values) => new(
-        Memorisation.Quantile(values, 0.05), Memorisation.Quantile(values, 0.25), Memorisation.Quantile(values, 0.5),
-        Memorisation.Quantile(values, 0.75), Memorisation.Quantile(values, 0.95));
+        Memorization.Quantile(values, 0.05), Memorization.Quantile(values, 0.25), Memorization.Quantile(values, 0.5),
+        Memorization.Quantile(values, 0.75), Memorization.Quantile(values, 0.95));
 }
 
-/// <summary>What <see cref="Memorisation.Check"/> found, in one feature space (pixels, or a recogniser's embeddings).</summary>
+/// <summary>What <see cref="Memorization.Check"/> found, in one feature space (pixels, or a recogniser's embeddings).</summary>
 /// <param name="Space">What the distances were measured on, e.g. "pixels" or "recogniser embedding".</param>
 /// <param name="Samples">Generated images checked (N).</param>
 /// <param name="HeldOut">Held-out real images used as the reference (M).</param>
@@ -28,7 +28,7 @@ public sealed record DistanceQuantiles(double Q05, double Q25, double Median, do
 /// the copy rate is read against).</param>
 /// <param name="SampleDistances">Quantiles of the samples' distances to their nearest training image.</param>
 /// <param name="HeldOutDistances">Quantiles of the held-out images' distances to their nearest training image.</param>
-public sealed record MemorisationResult(string Space, int Samples, int HeldOut, int Training, double Percentile, double Threshold,
+public sealed record MemorizationResult(string Space, int Samples, int HeldOut, int Training, double Percentile, double Threshold,
     double CopyRate, double HeldOutRate, DistanceQuantiles SampleDistances, DistanceQuantiles HeldOutDistances)
 {
     /// <summary>median(sample distances) / median(held-out distances): below 1, samples sit nearer the training set than
@@ -36,33 +36,33 @@ public sealed record MemorisationResult(string Space, int Samples, int HeldOut, 
     public double MedianRatio => SampleDistances.Median / HeldOutDistances.Median;
 
     /// <summary>For each sample, its nearest training image and the distance (not written to JSON).</summary>
-    [JsonIgnore] public NearestNeighbourMatch SampleMatches { get; init; } = null!;
+    [JsonIgnore] public NearestNeighborMatch SampleMatches { get; init; } = null!;
 
     /// <summary>For each held-out image, its nearest training image and the distance (not written to JSON).</summary>
-    [JsonIgnore] public NearestNeighbourMatch HeldOutMatches { get; init; } = null!;
+    [JsonIgnore] public NearestNeighborMatch HeldOutMatches { get; init; } = null!;
 }
 
 /// <summary>
 /// Memorisation check for a generator: does it reproduce its training images? For each generated sample g_i the
-/// distance d_i = min_j ‖g_i − x_j‖₂ to its nearest training image x_j (<see cref="NearestNeighbours.Find"/>), and the
+/// distance d_i = min_j ‖g_i − x_j‖₂ to its nearest training image x_j (<see cref="NearestNeighbors.Find"/>), and the
 /// same distance h_i for held-out real images the generator never saw. A generator that generalises puts its samples
 /// about as far from the training set as new real photographs are; one that copies puts them nearer. Summary:
 /// quantiles of d and h, and the copy rate = (1/N) Σ_i 1[d_i &lt; t] with t the p-quantile of h (p = 0.05), which is ≈ p
 /// without copying and 1 when every sample is a training image. Measured in pixel space and, with a recogniser, in
 /// its embedding space (near in identity without being near in pixels).
 /// </summary>
-public static class Memorisation
+public static class Memorization
 {
     /// <summary>The check on features of any shape (N, …) — images, or embeddings (N, D); the three sets must have the
     /// same shape per item. <paramref name="percentile"/> p in (0, 1).</summary>
-    public static MemorisationResult Check(Tensor samples, Tensor heldOut, Tensor training, string space = "pixels", double percentile = 0.05)
+    public static MemorizationResult Check(Tensor samples, Tensor heldOut, Tensor training, string space = "pixels", double percentile = 0.05)
     {
         TorchRuntime.EnsureInitialized();
         if (!(percentile > 0 && percentile < 1)) throw new ArgumentException($"percentile {percentile}: expected a value in (0, 1).");
-        var sampleMatch = NearestNeighbours.Find(samples, training);
-        var heldOutMatch = NearestNeighbours.Find(heldOut, training);
+        var sampleMatch = NearestNeighbors.Find(samples, training);
+        var heldOutMatch = NearestNeighbors.Find(heldOut, training);
         double threshold = Quantile(heldOutMatch.Distances, percentile);
-        return new MemorisationResult(space, (int)samples.shape[0], (int)heldOut.shape[0], (int)training.shape[0], percentile, threshold,
+        return new MemorizationResult(space, (int)samples.shape[0], (int)heldOut.shape[0], (int)training.shape[0], percentile, threshold,
             Below(sampleMatch.Distances, threshold), Below(heldOutMatch.Distances, threshold),
             DistanceQuantiles.Of(sampleMatch.Distances), DistanceQuantiles.Of(heldOutMatch.Distances))
         {
@@ -72,7 +72,7 @@ public static class Memorisation
 
     /// <summary>The check in a recogniser's embedding space: images (N, C, H, W) in [0, 1] at the recogniser's size and
     /// channels are embedded (<see cref="FaceEmbedder.Embed"/>, unit vectors), then compared as in <see cref="Check"/>.</summary>
-    public static MemorisationResult CheckInEmbeddingSpace(FaceEmbedder recognizer, Tensor samples, Tensor heldOut, Tensor training,
+    public static MemorizationResult CheckInEmbeddingSpace(FaceEmbedder recognizer, Tensor samples, Tensor heldOut, Tensor training,
         double percentile = 0.05)
     {
         TorchRuntime.EnsureInitialized();

@@ -1,10 +1,10 @@
-using FaceGen.Losses;
+using FaceGen.Models;
 using FaceGen.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace FaceGen.Models;
+namespace FaceGen.Losses;
 
 /// <summary>
 /// A VAE whose true log-likelihood is known exactly, for checking bounds (notebook 05):

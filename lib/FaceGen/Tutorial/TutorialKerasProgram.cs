@@ -1,12 +1,13 @@
 using FaceGen.Models;
 using FaceGen.Runtime;
+using FaceGen.Training;
 using FaceGen.Visualization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
-namespace FaceGen.Training;
+namespace FaceGen.Tutorial;
 
 /// <summary>Settings of <see cref="TutorialKerasProgram"/>: the printed <c>train</c> function's <c>z_dim</c> and
 /// <c>batch_size</c>, and the learning rate of the Adam optimiser that its missing <c>compile</c> call would have

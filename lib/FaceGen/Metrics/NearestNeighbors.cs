@@ -8,7 +8,7 @@ namespace FaceGen.Metrics;
 /// <param name="Distances">‖q_i − r_{j*}‖₂ over all D values of each item (pixels × channels), per query.</param>
 /// <param name="Indices">j* = argmin_j ‖q_i − r_j‖₂ per query (the smallest index among ties).</param>
 /// <param name="Dimensions">D, the number of values per item.</param>
-public sealed record NearestNeighbourMatch(double[] Distances, long[] Indices, long Dimensions)
+public sealed record NearestNeighborMatch(double[] Distances, long[] Indices, long Dimensions)
 {
     /// <summary>The distances as a root-mean-square difference per value, ‖q − r‖₂ / √D: comparable across image
     /// sizes (for images in [0, 1], in grey levels).</summary>
@@ -22,12 +22,12 @@ public sealed record NearestNeighbourMatch(double[] Distances, long[] Indices, l
 /// queries and references so that large reference sets never need a full distance matrix. Uses: how far
 /// generated faces lie from the training set (notebook 06), and whether a generator copies training images.
 /// </summary>
-public static class NearestNeighbours
+public static class NearestNeighbors
 {
     /// <summary>The nearest item of <paramref name="references"/> (M, …) for each item of
     /// <paramref name="queries"/> (N, …); both must have the same per-item shape. Computed on the queries'
     /// device in blocks of <paramref name="queryBlock"/> × <paramref name="referenceBlock"/> distances.</summary>
-    public static NearestNeighbourMatch Find(Tensor queries, Tensor references, int queryBlock = 256, int referenceBlock = 1024)
+    public static NearestNeighborMatch Find(Tensor queries, Tensor references, int queryBlock = 256, int referenceBlock = 1024)
     {
         TorchRuntime.EnsureInitialized();
         Validate(queries, references, queryBlock, referenceBlock);
@@ -52,7 +52,7 @@ public static class NearestNeighbours
             Array.Copy(best.cpu().data<double>().ToArray(), 0, distances, start, best.shape[0]);
             Array.Copy(bestIndex.cpu().data<long>().ToArray(), 0, indices, start, bestIndex.shape[0]);
         }
-        return new NearestNeighbourMatch(distances, indices, queries[0].numel());
+        return new NearestNeighborMatch(distances, indices, queries[0].numel());
     }
 
     static void Validate(Tensor queries, Tensor references, int queryBlock, int referenceBlock)
