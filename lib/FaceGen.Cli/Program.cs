@@ -20,7 +20,9 @@ app.Configure(config =>
         var known = exception is DataException or TorchLoadException or ArgumentException or IOException or UnauthorizedAccessException
             or InvalidDataException or System.Text.Json.JsonException or CommandParseException or CommandRuntimeException
             or FaceGen.Training.TrainingDivergedException;
-        AnsiConsole.MarkupLine(known ? $"[red]error:[/] {Markup.Escape(exception.Message)}"
+        var hint = OptionHint(exception);
+        var message = hint.Length == 0 ? exception.Message : exception.Message.TrimEnd('.') + hint;
+        AnsiConsole.MarkupLine(known ? $"[red]error:[/] {Markup.Escape(message)}"
             : $"[red]error:[/] {Markup.Escape($"{exception.GetType().Name}: {exception.Message}")} (unexpected: rerun with --verbose and report the stack trace)");
         if (verbose) AnsiConsole.WriteException(exception);
         return 2;
@@ -76,3 +78,16 @@ app.Configure(config =>
     });
 });
 return app.Run(args);
+
+// "; did you mean '--steps'?" for an unknown option, from the long names of every option the commands declare.
+static string OptionHint(Exception exception)
+{
+    if (exception is not CommandParseException || System.Text.RegularExpressions.Regex.Match(exception.Message, "^Unknown option '([^']+)'") is not { Success: true } unknown)
+        return "";
+    var names = typeof(CommonSettings).Assembly.GetTypes()
+        .SelectMany(t => t.GetProperties())
+        .SelectMany(p => p.GetCustomAttributes(typeof(CommandOptionAttribute), inherit: true).Cast<CommandOptionAttribute>())
+        .SelectMany(a => a.LongNames).Distinct();
+    var hint = OptionNames.Suggest(unknown.Groups[1].Value, names);
+    return hint.Replace("mean '", "mean '--");
+}

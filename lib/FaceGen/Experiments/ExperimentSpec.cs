@@ -1,3 +1,4 @@
+using FaceGen.Runtime;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -78,7 +79,7 @@ public sealed class ExperimentSpec
         Source = source;
         Text = text;
         foreach (var (key, _) in root)
-            if (!TopLevelKeys.Contains(key)) throw Error($"unknown top-level key '{key}'{Suggest(key, TopLevelKeys)}; expected one of {string.Join(", ", TopLevelKeys)}.");
+            if (!TopLevelKeys.Contains(key)) throw Error($"unknown top-level key '{key}'{OptionNames.Suggest(key, TopLevelKeys)}; expected one of {string.Join(", ", TopLevelKeys)}.");
         Name = RequiredString(root, "name");
         var model = RequiredString(root, "model");
         Model = model.ToLowerInvariant() switch
@@ -229,7 +230,7 @@ public sealed class ExperimentSpec
         var result = new Dictionary<string, ProfileOverrides>();
         foreach (var (name, node) in profiles)
         {
-            if (!ProfileNames.Contains(name)) throw Error($"profiles.{name}: unknown profile{Suggest(name, ProfileNames)}; expected quick, standard or full.");
+            if (!ProfileNames.Contains(name)) throw Error($"profiles.{name}: unknown profile{OptionNames.Suggest(name, ProfileNames)}; expected quick, standard or full.");
             var profile = ObjectValue(node, $"profiles.{name}");
             foreach (var (key, _) in profile)
                 if (key is not ("base" or "grid" or "recognizer"))
@@ -250,7 +251,7 @@ public sealed class ExperimentSpec
         var known = AblationMetrics.For(Model).Select(m => m.Name).ToArray();
         var names = list.Select((n, i) => StringValue(n, $"metrics[{i}]")).ToList();
         foreach (var name in names)
-            if (!known.Contains(name)) throw Error($"metrics: unknown metric '{name}' for model {Model.ToString().ToLowerInvariant()}{Suggest(name, known)}; known: {string.Join(", ", known)}.");
+            if (!known.Contains(name)) throw Error($"metrics: unknown metric '{name}' for model {Model.ToString().ToLowerInvariant()}{OptionNames.Suggest(name, known)}; known: {string.Join(", ", known)}.");
         return names;
     }
 
@@ -279,30 +280,6 @@ public sealed class ExperimentSpec
 
     JsonObject ObjectValue(JsonNode? node, string where) =>
         node as JsonObject ?? throw Error($"{where}: expected an object {{ \"key\": value, … }}, got {node?.ToJsonString() ?? "null"}.");
-
-    /// <summary>"; did you mean 'x'?" for the candidate nearest to <paramref name="name"/> by edit distance (at most
-    /// a third of its length away), else "".</summary>
-    internal static string Suggest(string name, IEnumerable<string> candidates)
-    {
-        var best = candidates.Select(c => (Name: c, Distance: EditDistance(name.ToLowerInvariant(), c.ToLowerInvariant())))
-            .OrderBy(c => c.Distance).FirstOrDefault();
-        return best.Name is not null && best.Distance <= Math.Max(2, name.Length / 3) ? $"; did you mean '{best.Name}'?" : "";
-    }
-
-    /// <summary>Levenshtein distance: the fewest insertions, deletions and substitutions that turn a into b.</summary>
-    internal static int EditDistance(string a, string b)
-    {
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (int i = 1; i <= a.Length; i++)
-        {
-            var current = new int[b.Length + 1];
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            previous = current;
-        }
-        return previous[b.Length];
-    }
 
     /// <summary>A one-line description: name, model, grid axes and named settings.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Name} ({Model}, {Grid.Count} grid axes, {Settings.Count} named settings)");

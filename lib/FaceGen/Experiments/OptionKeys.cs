@@ -47,7 +47,7 @@ internal sealed class OptionKeys
     {
         if (!properties.TryGetValue(key, out var property))
         {
-            var hint = ExperimentSpec.Suggest(key, properties.Keys);
+            var hint = OptionNames.Suggest(key, properties.Keys);
             throw spec.Error($"{where}: unknown key '{key}' for {type.Name}{(hint.Length > 0 ? hint : ".")}");
         }
         try

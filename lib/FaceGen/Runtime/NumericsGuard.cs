@@ -67,17 +67,10 @@ public static class NumericsGuard
     /// <summary>The environment variable that forces a path: auto | onednn | aten.</summary>
     public const string Variable = "FACEGEN_CONV_BACKEND";
 
-    /// <summary>Parses auto | onednn | aten (case-insensitive); <paramref name="source"/> names the option or variable in the error.</summary>
-    public static ConvBackendRequest ParseRequest(string? value, string source)
-    {
-        return (value ?? "").Trim().ToLowerInvariant() switch
-        {
-            "" or "auto" => ConvBackendRequest.Auto,
-            "onednn" or "mkldnn" => ConvBackendRequest.OneDnn,
-            "aten" => ConvBackendRequest.Aten,
-            _ => throw new ArgumentException($"{source}={value}: unknown convolution backend; expected auto, onednn or aten."),
-        };
-    }
+    /// <summary>Parses auto | onednn | aten (<see cref="OptionNames"/>' rule; empty = auto); <paramref name="source"/>
+    /// names the option or variable in the error.</summary>
+    public static ConvBackendRequest ParseRequest(string? value, string source) =>
+        string.IsNullOrWhiteSpace(value) ? ConvBackendRequest.Auto : OptionNames.Parse<ConvBackendRequest>(value.Trim(), source);
 
     /// <param name="verdictFile">Where a failed oneDNN verdict is remembered (null: nowhere).</param>
     public static NumericsReport Select(ConvBackendRequest request, string requestSource, IReadOnlyList<ArithmeticProbe> probes,

@@ -35,4 +35,28 @@ public static class OptionNames
         : throw new ArgumentException($"{option} {text}: expected one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}.");
 
     static string Normalise(string text) => new(text.Where(c => c is not ('-' or '_' or ' ')).Select(char.ToLowerInvariant).ToArray());
+
+    /// <summary>"; did you mean 'x'?" for the candidate nearest to <paramref name="name"/> by edit distance (at most
+    /// a third of its length away), else "".</summary>
+    public static string Suggest(string name, IEnumerable<string> candidates)
+    {
+        var best = candidates.Select(c => (Name: c, Distance: EditDistance(name.ToLowerInvariant(), c.ToLowerInvariant())))
+            .OrderBy(c => c.Distance).FirstOrDefault();
+        return best.Name is not null && best.Distance <= Math.Max(2, name.Length / 3) ? $"; did you mean '{best.Name}'?" : "";
+    }
+
+    /// <summary>Levenshtein distance: the fewest insertions, deletions and substitutions that turn a into b.</summary>
+    public static int EditDistance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            previous = current;
+        }
+        return previous[b.Length];
+    }
 }
