@@ -72,6 +72,12 @@ public static class NumericsGuard
     public static ConvBackendRequest ParseRequest(string? value, string source) =>
         string.IsNullOrWhiteSpace(value) ? ConvBackendRequest.Auto : OptionNames.Parse<ConvBackendRequest>(value.Trim(), source);
 
+    /// <summary>Chooses the path for <paramref name="request"/> (named by <paramref name="requestSource"/> in reasons and
+    /// errors), running <paramref name="probes"/> on the paths <paramref name="backends"/> switches to.</summary>
+    /// <param name="request">auto, onednn or aten.</param>
+    /// <param name="requestSource">Where the request came from, e.g. "--conv-backend aten" or "default".</param>
+    /// <param name="probes">The operations to check (<see cref="ArithmeticCheck.DefaultProbes"/> at start-up).</param>
+    /// <param name="backends">The switch between oneDNN and ATen (a fake one in tests).</param>
     /// <param name="verdictFile">Where a failed oneDNN verdict is remembered (null: nowhere).</param>
     public static NumericsReport Select(ConvBackendRequest request, string requestSource, IReadOnlyList<ArithmeticProbe> probes,
         IConvBackendSwitch backends, string? verdictFile)
