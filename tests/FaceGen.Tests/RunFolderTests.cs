@@ -39,3 +39,35 @@ public class RunFolderTests
         Assert.Throws<IOException>(() => RunFolders.Create("test", first));
     }
 }
+
+/// <summary>Checkpoint folders are replaced so that one complete copy always exists, and a killed save leaves nothing behind
+/// for long (issue 16).</summary>
+public class ReplaceFolderTests
+{
+    static string Folder(string parent, string name, string content)
+    {
+        var path = Path.Combine(parent, name);
+        Directory.CreateDirectory(path);
+        File.WriteAllText(Path.Combine(path, "trainer.json"), content);
+        return path;
+    }
+
+    [Fact]
+    public void TheNewFolderReplacesTheOldAndTheLeftoversOfDeadProcessesGo()
+    {
+        var parent = TestPaths.NewTempFolder("facegen-replace");
+        var target = Path.Combine(parent, "last");
+        AtomicFile.ReplaceFolder(Folder(parent, "first", "1"), target);      // no target yet: a plain move
+        Assert.Equal("1", File.ReadAllText(Path.Combine(target, "trainer.json")));
+
+        // What a save killed at various points leaves: a temp copy and an old copy of processes that are gone (pid 2^22 − 1
+        // is above Linux's default pid_max), and an unrelated sibling that must stay.
+        Folder(parent, "last.tmp4194303", "partial");
+        Folder(parent, "last.old4194303", "stale");
+        Folder(parent, "last.notes", "mine");
+        AtomicFile.ReplaceFolder(Folder(parent, $"last.tmp{Environment.ProcessId}", "2"), target);
+
+        Assert.Equal("2", File.ReadAllText(Path.Combine(target, "trainer.json")));
+        Assert.Equal(["last", "last.notes"], Directory.GetDirectories(parent).Select(Path.GetFileName).Order());
+    }
+}
