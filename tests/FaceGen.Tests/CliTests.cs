@@ -38,6 +38,17 @@ public class CliTests
         Assert.Contains("Unknown option 'stepz'; did you mean '--steps'?", result.All);
     }
 
+    [Theory]
+    [InlineData("10000000")]
+    [InlineData("-5")]
+    public void ASampleCountOutsideOneGridIsRefusedBeforeAnythingLoads(string count)
+    {
+        // Ten million samples once grew without limit; -5 reached LibTorch and printed a native stack trace.
+        var result = CliProcess.Run(new[] { "sample", "gan", "--checkpoint", "no-such-run", "-n", count });
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"-n {count}: expected 1 to 4096 samples in one grid.", result.All);
+    }
+
     [Fact]
     public void AnUnwritableOutIsOneParagraphAndVerboseAddsTheStackTrace()
     {

@@ -103,11 +103,18 @@ public sealed class SampleGanCommand : Command<SampleGanCommand.Settings>
         [CommandOption("--checkpoint <DIR>"), Description("A run folder (uses its best checkpoint) or a checkpoint folder")]
         public string Checkpoint { get; init; } = "";
 
-        [CommandOption("-n|--count <N>"), Description("Number of samples"), DefaultValue(64)]
+        /// <summary>The most samples one grid may hold: 64×64 tiles of 128 px make an 8,192 px square PNG (≈ 200 MB of
+        /// pixels while it is built); ten million samples once grew without limit.</summary>
+        public const int MaxCount = 4096;
+
+        [CommandOption("-n|--count <N>"), Description("Number of samples (1 to 4096)"), DefaultValue(64)]
         public int Count { get; init; }
 
         [CommandOption("--out <FILE>"), Description("PNG to write"), DefaultValue("samples.png")]
         public string Out { get; init; } = "samples.png";
+
+        public override ValidationResult Validate() =>
+            Count is < 1 or > MaxCount ? ValidationResult.Error($"-n {Count}: expected 1 to {MaxCount} samples in one grid.") : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
