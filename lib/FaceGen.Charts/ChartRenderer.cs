@@ -11,7 +11,7 @@ namespace FaceGen.Charts;
 /// Plotly HTML. Called by reflection from FaceGen.Visualization.Charts inside its own
 /// AssemblyLoadContext. JSON in: {"title", "xTitle", "yTitle", "logY", "series": [{"name", "x": [..],
 /// "y": [..]}]}. HTML out: a whole document with plotly.js embedded (opens offline), or a fragment
-/// (div + script) for a notebook cell.
+/// (div + script, no plotly.js: the page or notebook that shows it loads plotly.js once) for a notebook cell.
 /// </summary>
 public static class ChartRenderer
 {
@@ -41,12 +41,19 @@ public static class ChartRenderer
         var charts = specs.Select(s => GenericChart.toChartHTML(Plotly.NET.Chart.withDisplayOptionsStyle(null, null, null, null, null, null,
             FSharpOption<PlotlyJSReference>.Some(PlotlyJSReference.NoReference)).Invoke(Build(s))));
         // plotly.js once for the whole page (PlotlyJSReference.Full would repeat its 3.5 MB in every chart).
-        var plotlyJs = typeof(GenericChart).Assembly.GetManifestResourceNames().Single(n => n.EndsWith(".min.js", StringComparison.Ordinal));
-        using var reader = new StreamReader(typeof(GenericChart).Assembly.GetManifestResourceStream(plotlyJs)!);
         return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + System.Net.WebUtility.HtmlEncode(title) + "</title>\n"
-            + "<script type=\"text/javascript\">" + reader.ReadToEnd() + "</script>\n"
+            + "<script type=\"text/javascript\">" + PlotlyJs() + "</script>\n"
             + "<style>body{font-family:sans-serif;margin:2em} table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:2px 8px}</style>\n"
             + "</head><body>\n" + beforeHtml + string.Concat(charts) + afterHtml + "\n</body></html>\n";
+    }
+
+    /// <summary>plotly.min.js as Plotly.NET embeds it (the copy its full documents inline; v2.28.0 in Plotly.NET 6.0.0):
+    /// the one plotly.js of the kit, for report pages, notebook pages and the notebooks' first cell.</summary>
+    public static string PlotlyJs()
+    {
+        var name = typeof(GenericChart).Assembly.GetManifestResourceNames().Single(n => n.EndsWith(".min.js", StringComparison.Ordinal));
+        using var reader = new StreamReader(typeof(GenericChart).Assembly.GetManifestResourceStream(name)!);
+        return reader.ReadToEnd();
     }
 
     sealed record ScatterSpec(string Title, string XTitle, string YTitle, Series[] Series, double[]? Range);

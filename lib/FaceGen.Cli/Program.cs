@@ -60,7 +60,8 @@ app.Configure(config =>
     config.AddBranch("notebooks", notebooks =>
     {
         notebooks.SetDescription("The notebook series.");
-        notebooks.AddCommand<NotebooksRunCommand>("run").WithDescription("Execute every notebook headless, in order; write the executed copies and an index page.");
+        notebooks.AddCommand<NotebooksRunCommand>("run").WithDescription("Execute every notebook headless, in order; write the executed copies, one HTML page each and an index page.");
+        notebooks.AddCommand<NotebooksPublishCommand>("publish").WithDescription("Rebuild the HTML pages and index of an existing run folder from its executed notebooks.");
     });
     config.AddBranch<CommonSettings>("bench", bench =>
     {

@@ -19,6 +19,15 @@ public class ChartTests
         Assert.Contains("loss_d", fragment);
         Assert.Contains("1.25", fragment);
         Assert.Contains("3.5", fragment);
+        // A fragment loads nothing: it draws with the page's plotly.js, waits for it, and otherwise says why it is empty.
+        Assert.DoesNotMatch("<script[^>]*src=", fragment);
+        foreach (var other in new[] { fragment, Charts.Bars(new BarChartSpec("b", "x", "y", new[] { "a" }, new[] { 1.0 })).Html,
+                     Charts.Scatter(new ScatterSpec("s", "x", "y", Spec.Series)).Html, Charts.ScatterPanels("p", new[] { new ScatterSpec("s", "x", "y", Spec.Series) }, 1).Html })
+        {
+            Assert.Matches(@"if \(window\.Plotly\) renderPlotly_\w+\(\);", other);
+            Assert.Contains("Chart not drawn: plotly.js is not loaded", other);
+            Assert.DoesNotMatch(@"(?m)^renderPlotly_\w+\(\);", other.Replace("\r", ""));   // no immediate call left
+        }
 
         var page = Charts.LinesHtml(Spec, fullDocument: true);
         Assert.StartsWith("<!DOCTYPE html>", page.TrimStart(), StringComparison.OrdinalIgnoreCase);

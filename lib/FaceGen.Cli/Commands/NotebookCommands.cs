@@ -1,7 +1,6 @@
 using System.ComponentModel;
-using System.Net;
-using System.Text;
 using FaceGen.Runtime;
+using FaceGen.Visualization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -16,11 +15,17 @@ public sealed class NotebooksRunCommand : Command<NotebooksRunCommand.Settings>
 
         [CommandOption("--out <DIR>"), Description("New folder for the executed notebooks (default: data/runs/notebooks-<time>)")]
         public string? Out { get; init; }
+
+        [CommandOption("--timeout-minutes <MINUTES>"), Description("Kill a notebook after this long (default by profile: quick 10, standard 90, full 480)")]
+        public double? TimeoutMinutes { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         if (s.Profile is not ("quick" or "standard" or "full")) throw new ArgumentException($"--profile {s.Profile}: expected quick, standard or full.");
+        if (s.TimeoutMinutes is { } minutes && !(minutes > 0 && minutes <= 7 * 24 * 60))
+            throw new ArgumentException($"--timeout-minutes {minutes}: expected a number of minutes above 0 and at most a week (10080).");
+        var timeout = s.TimeoutMinutes is { } m ? TimeSpan.FromMinutes(m) : NotebookRunner.DefaultTimeout(s.Profile);
         var notebooks = Path.Combine(Repository.Root(), "notebooks");
         var files = Directory.GetFiles(notebooks, "*.ipynb").Order(StringComparer.Ordinal).ToList();
         if (files.Count == 0) throw new IOException($"{notebooks}: no notebooks found.");
@@ -28,19 +33,37 @@ public sealed class NotebooksRunCommand : Command<NotebooksRunCommand.Settings>
         var results = new List<NotebookRun>();
         foreach (var file in files)
         {
-            AnsiConsole.MarkupLine($"running {Markup.Escape(Path.GetFileName(file))} ({s.Profile}) …");
-            var run = NotebookRunner.Run(file, Path.Combine(folder, Path.GetFileName(file)), s.Profile);
+            AnsiConsole.MarkupLine($"running {Markup.Escape(Path.GetFileName(file))} ({s.Profile}, limit {timeout.TotalMinutes:F0} min) …");
+            var run = NotebookRunner.Run(file, Path.Combine(folder, Path.GetFileName(file)), s.Profile, timeout);
             results.Add(run);
             AnsiConsole.MarkupLine(run.Succeeded ? $"  [green]ok[/] {run.Elapsed.TotalSeconds:F1} s"
                 : $"  [red]failed[/] after {run.Elapsed.TotalSeconds:F1} s: {Markup.Escape(string.Join(" | ", run.Errors).Split('\n')[0])}");
         }
-        var index = new StringBuilder($"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>FaceGen notebooks ({s.Profile})</title></head><body>" +
-            $"<h1>FaceGen notebooks, profile {s.Profile}</h1><table><tr><th>notebook</th><th>status</th><th>seconds</th></tr>");
-        foreach (var r in results)
-            index.Append($"<tr><td><a href=\"{WebUtility.HtmlEncode(Path.GetFileName(r.ExecutedNotebook))}\">{WebUtility.HtmlEncode(Path.GetFileName(r.Notebook))}</a></td>" +
-                         $"<td>{(r.Succeeded ? "ok" : "failed: " + WebUtility.HtmlEncode(string.Join(" | ", r.Errors)))}</td><td>{r.Elapsed.TotalSeconds:F1}</td></tr>");
-        AtomicFile.WriteAllText(Path.Combine(folder, "index.html"), index.Append("</table></body></html>\n").ToString());
-        AnsiConsole.MarkupLine($"{results.Count(r => r.Succeeded)} of {results.Count} notebooks ran; executed copies and index.html in {Markup.Escape(folder)}");
+        var published = results.Select(r => new PublishedNotebook(Path.GetFileNameWithoutExtension(r.Notebook),
+            File.Exists(r.ExecutedNotebook) ? r.ExecutedNotebook : null, r.Errors, r.Elapsed)).ToList();
+        var pages = NotebookPages.Publish(folder, s.Profile, published);
+        AnsiConsole.MarkupLine($"{results.Count(r => r.Succeeded)} of {results.Count} notebooks ran; {pages.Count} pages, the executed notebooks and "
+            + $"index.html (open it in a browser) in {Markup.Escape(folder)}");
         return results.All(r => r.Succeeded) ? 0 : 1;
+    }
+}
+
+/// <summary><c>facegen notebooks publish DIR</c>: the pages and index of an existing run folder, rebuilt from its
+/// executed notebooks without running anything (status and time from the notebooks' outputs and cell timestamps).</summary>
+public sealed class NotebooksPublishCommand : Command<NotebooksPublishCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<DIR>"), Description("A run folder of `facegen notebooks run` (its *.ipynb)")]
+        public string Folder { get; init; } = "";
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        var folder = Path.GetFullPath(s.Folder);
+        var notebooks = NotebookPages.FromFolder(folder);
+        var pages = NotebookPages.Publish(folder, NotebookPages.ProfileOf(notebooks), notebooks);
+        AnsiConsole.MarkupLine($"{pages.Count} pages and index.html written in {Markup.Escape(folder)} ({notebooks.Count(n => n.Succeeded)} of {notebooks.Count} notebooks without an error)");
+        return 0;
     }
 }

@@ -17,13 +17,27 @@ public sealed record NotebookRun(string Notebook, string ExecutedNotebook, TimeS
 /// </summary>
 public static class NotebookRunner
 {
+    /// <summary>How long one notebook may run before it is killed, by profile: quick 10 min (each notebook takes well
+    /// under two); standard 90 min (the longest, 03, took 932 s on a 2-core CPU, README); full 8 h (sized for a GPU,
+    /// hours on a CPU). <c>facegen notebooks run --timeout-minutes</c> overrides it.</summary>
+    public static TimeSpan DefaultTimeout(string profile) => profile switch
+    {
+        "quick" => TimeSpan.FromMinutes(10),
+        "standard" => TimeSpan.FromMinutes(90),
+        "full" => TimeSpan.FromHours(8),
+        _ => throw new ArgumentException($"profile {profile}: expected quick, standard or full."),
+    };
+
+    /// <summary>Runs <paramref name="notebook"/> with FACEGEN_PROFILE=<paramref name="profile"/>, killing it after
+    /// <paramref name="timeout"/> (default: <see cref="DefaultTimeout"/> of the profile).</summary>
     public static NotebookRun Run(string notebook, string executedNotebook, string profile = "quick", TimeSpan? timeout = null)
     {
+        var limit = timeout ?? DefaultTimeout(profile);
         var folder = Path.GetDirectoryName(Path.GetFullPath(notebook))!;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(executedNotebook))!);
         Exec(folder, TimeSpan.FromMinutes(5), "tool", "restore");
         var clock = Stopwatch.StartNew();
-        var (exit, log) = Exec(folder, timeout ?? TimeSpan.FromMinutes(10), ("FACEGEN_PROFILE", profile),
+        var (exit, log) = Exec(folder, limit, (Profile.Variable, profile),
             "tool", "run", "dotnet-repl", "--run", Path.GetFullPath(notebook), "--exit-after-run", "--output-path", Path.GetFullPath(executedNotebook));
         var elapsed = clock.Elapsed;
         if (!File.Exists(executedNotebook))
@@ -48,7 +62,7 @@ public static class NotebookRunner
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            return (-1, $"timed out after {timeout.TotalMinutes:F0} min");
+            return (-1, $"timed out after {timeout.TotalMinutes:F0} min (the limit of its profile; `facegen notebooks run --timeout-minutes` sets another)");
         }
         return (process.ExitCode, stdout.Result + stderr.Result);
     }

@@ -5,12 +5,21 @@ namespace FaceGen.Training;
 /// <summary>
 /// A training callback that keeps one notebook output up to date: the loss curves so far and the latest
 /// sample grid. The kit does not reference the notebook kernel; the notebook passes the kernel's update
-/// function, e.g. <c>var view = display("starting"); new LiveTrainingDisplay(html => view.Update(html))</c>.
+/// function, e.g. <c>var view = display(LiveTrainingDisplay.Status("starting…")); new LiveTrainingDisplay(html => view.Update(html))</c>.
+/// The view must start as HTML (<see cref="Status"/>): the kernel formats every update for the MIME type of the
+/// first value shown, so a view started with a plain string would show each chart as a text dump of its HTML.
+/// The chart draws with the plotly.js the notebook's first cell loaded; none lives in the view itself, because an
+/// updated output keeps only its last HTML.
 /// Redraws every <paramref name="every"/> steps, at each snapshot and at the end.
 /// </summary>
 public sealed class LiveTrainingDisplay(Action<ChartHtml> update, int every = 25, params string[] metrics) : ITrainingCallback
 {
     readonly TrainingHistory history = new();
+
+    /// <summary>A one-line status as HTML (the message HTML-encoded): what a live view shows before its first chart,
+    /// or between stages of a long cell, so that the view is an HTML display from the start.</summary>
+    public static ChartHtml Status(string message) =>
+        new($"<p class=\"facegen-status\" style=\"font-family:monospace\">{System.Net.WebUtility.HtmlEncode(message)}</p>");
     ImageGrid? latest;
 
     public void OnStep(StepRecord record, long totalSteps)

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.Loader;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace FaceGen.Visualization;
 
@@ -36,9 +37,47 @@ public static class Charts
     static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <summary>Line chart as HTML. <paramref name="fullDocument"/>: a whole page with plotly.js embedded
-    /// (opens offline, ~4 MB); otherwise a fragment for a notebook, which loads plotly.js from its CDN.</summary>
+    /// (opens offline, ~4 MB); otherwise a fragment for a notebook or a page, which carries no plotly.js: it draws with
+    /// the copy that <see cref="PlotlyLoaderHtml"/> put on the page (the notebook's first cell,
+    /// <see cref="NotebookSession.Start"/>), waits up to 5 s for it, and otherwise says in one visible line why
+    /// nothing is drawn. Nothing is ever fetched from a CDN.</summary>
     public static string LinesHtml(ChartSpec spec, bool fullDocument) =>
-        Call("Lines", JsonSerializer.Serialize(spec, Json), fullDocument);
+        WaitingForPlotly(Call("Lines", JsonSerializer.Serialize(spec, Json), fullDocument), fullDocument);
+
+    /// <summary>One <c>&lt;script&gt;</c> with the kit's plotly.js (Plotly.NET's embedded copy, ~3.5 MB), loaded once
+    /// per notebook or page; it skips itself when <c>window.Plotly</c> already exists. plotly.js is a UMD bundle: in a
+    /// host with an AMD loader (requirejs' <c>define</c>, as Jupyter front ends have) it would register a module and
+    /// leave <c>window.Plotly</c> unset, so <c>define</c>, <c>module</c> and <c>exports</c> are hidden from it here
+    /// and it always sets <c>window.Plotly</c>, which the chart fragments use.</summary>
+    public static string PlotlyLoaderHtml => PlotlyLoader.Value;
+
+    static readonly Lazy<string> PlotlyLoader = new(() =>
+        "<script type=\"text/javascript\">/* FaceGen: plotly.js for this notebook's charts (MIT licence: its header follows) */\n"
+        + "if (!window.Plotly) (function (define, module, exports) {\n" + Call("PlotlyJs") + "\n}).call(window);\n</script>");
+
+    /// <summary>The render call at the end of a Plotly.NET fragment, and the id of the div it draws into.</summary>
+    static readonly Regex RenderCall = new(@"^(renderPlotly_\w+)\(\);[ \t]*$", RegexOptions.Multiline);
+    static readonly Regex PlotTarget = new(@"Plotly\.newPlot\('([^']+)'");
+
+    /// <summary>A fragment (<paramref name="fullDocument"/> false) with its immediate render call replaced by one
+    /// that waits for plotly.js: drawn at once when <c>window.Plotly</c> exists, otherwise retried every 0.1 s for
+    /// 5 s, then a visible one-line message in the chart's place instead of an empty div.</summary>
+    static string WaitingForPlotly(string html, bool fullDocument) => fullDocument ? html : DrawWhenPlotlyIsLoaded(html);
+
+    static string DrawWhenPlotlyIsLoaded(string fragment)
+    {
+        var call = RenderCall.Match(fragment);
+        var target = PlotTarget.Match(fragment);
+        if (!call.Success || !target.Success)
+            throw new InvalidOperationException("Plotly.NET's chart fragment has no 'renderPlotly_…();' line or no Plotly.newPlot target: its shape changed, so Charts cannot make it wait for plotly.js.");
+        var wait = "(function wait(triesLeft) {\n"
+            + $"    if (window.Plotly) {call.Groups[1].Value}();\n"
+            + "    else if (triesLeft > 0) setTimeout(function () { wait(triesLeft - 1); }, 100);\n"
+            + $"    else {{ var div = document.getElementById('{target.Groups[1].Value}'); div.style.cssText = 'color:#b00020;font-weight:bold;padding:4px 0';\n"
+            + "        div.textContent = 'Chart not drawn: plotly.js is not loaded. Run the notebook\\'s first cell (it loads plotly.js), then this cell again.'; }\n"
+            + "})(50);";
+        return fragment.Remove(call.Index, call.Length).Insert(call.Index, wait);
+    }
 
     /// <summary>A self-contained HTML page (plotly.js inline, opens offline): <paramref name="beforeHtml"/>,
     /// then the charts, then <paramref name="afterHtml"/>.</summary>
@@ -47,7 +86,7 @@ public static class Charts
 
     /// <summary>Bar chart as HTML (<paramref name="fullDocument"/> as in <see cref="LinesHtml"/>).</summary>
     public static string BarsHtml(BarChartSpec spec, bool fullDocument) =>
-        Call("Bars", JsonSerializer.Serialize(BarJson(spec), Json), fullDocument);
+        WaitingForPlotly(Call("Bars", JsonSerializer.Serialize(BarJson(spec), Json), fullDocument), fullDocument);
 
     /// <summary>A bar chart for notebook display.</summary>
     public static ChartHtml Bars(BarChartSpec spec) => new(BarsHtml(spec, fullDocument: false));
@@ -81,7 +120,7 @@ public static class Charts
 
     /// <summary>Scatter chart as HTML (<paramref name="fullDocument"/> as in <see cref="LinesHtml"/>).</summary>
     public static string ScatterHtml(ScatterSpec spec, bool fullDocument) =>
-        Call("Scatter", JsonSerializer.Serialize(spec, Json), fullDocument);
+        WaitingForPlotly(Call("Scatter", JsonSerializer.Serialize(spec, Json), fullDocument), fullDocument);
 
     /// <summary>A scatter chart for notebook display.</summary>
     public static ChartHtml Scatter(ScatterSpec spec) => new(ScatterHtml(spec, fullDocument: false));
@@ -91,7 +130,7 @@ public static class Charts
     public static ChartHtml ScatterPanels(string title, IReadOnlyList<ScatterSpec> panels, int columns)
     {
         if (panels.Count == 0 || columns < 1) throw new ArgumentException($"{panels.Count} panels in {columns} columns: need at least one of each.");
-        return new(Call("ScatterPanels", title, JsonSerializer.Serialize(panels.ToArray(), Json), columns));
+        return new(DrawWhenPlotlyIsLoaded(Call("ScatterPanels", title, JsonSerializer.Serialize(panels.ToArray(), Json), columns)));
     }
 
     static Type LoadRenderer()

@@ -1,0 +1,150 @@
+using System.Text.Json.Nodes;
+using FaceGen.Runtime;
+using FaceGen.Training;
+using FaceGen.Visualization;
+
+namespace FaceGen.Tests;
+
+/// <summary>The published notebook pages (<see cref="NotebookPages"/>) on a small hand-made executed notebook, the first
+/// cell's output, and the notebook runner's time limits. The series' own pages are opened in chromium by every notebook
+/// test (<see cref="NotebookHarness"/>).</summary>
+public class NotebookPageTests
+{
+    static readonly ChartSpec Losses = new("Losses", "step", "loss", new[] { new ChartSeries("loss_d", new double[] { 1, 2, 3 }, new[] { 1.25, 0.75, 0.5 }) });
+
+    const string Markdown = "# Title 标题\n\nInline $p_\\theta(x\\mid z)$ with *emphasis* and $a_b * c_d * e$ (underscores and stars stay TeX).\n\n"
+        + "$$\n\\log p(x) \\geq \\mathbb{E}_{z\\sim q}[\\log p(x|z)] - D_{KL}(q(z|x)||p(z))\n$$\n\n| quantity | value |\n|---|---|\n| FD | 12.5 |\n";
+
+    static JsonObject Display(string mime, string data) => new() { ["output_type"] = "display_data", ["data"] = new JsonObject { [mime] = data }, ["metadata"] = new JsonObject() };
+
+    /// <summary>An executed notebook as dotnet-repl writes one: the first cell's output, a markdown cell, and a code cell
+    /// with a chart, an image, a stream, plain text and an error.</summary>
+    static string FixtureNotebook(string folder)
+    {
+        var png = Convert.ToBase64String(ImageGrid.FromUnit(TorchSharp.torch.rand(2, 1, 8, 8)).Png);
+        JsonObject Code(string source, params JsonObject[] outputs) => new()
+        {
+            ["cell_type"] = "code", ["source"] = source, ["metadata"] = new JsonObject(), ["outputs"] = new JsonArray(outputs.Cast<JsonNode>().ToArray()),
+        };
+        var notebook = new JsonObject
+        {
+            ["cells"] = new JsonArray(
+                Code("NotebookSession.Start()", Display("text/html", NotebookSession.Start().Html)),
+                new JsonObject { ["cell_type"] = "markdown", ["source"] = new JsonArray(Markdown.Split('\n').Select(l => (JsonNode)(l + "\n")).ToArray()), ["metadata"] = new JsonObject() },
+                Code("Charts.Lines(spec)",
+                    Display("text/html", Charts.Lines(Losses).Html),
+                    Display("image/png", png),
+                    new JsonObject { ["output_type"] = "stream", ["name"] = "stdout", ["text"] = "x < y & z\n" },
+                    Display("text/plain", "plain <b>text</b>"),
+                    new JsonObject { ["output_type"] = "error", ["ename"] = "Error", ["evalue"] = "CS0103: boom", ["traceback"] = new JsonArray("\u001b[31mat line 1\u001b[0m") })),
+            ["metadata"] = new JsonObject(), ["nbformat"] = 4, ["nbformat_minor"] = 5,
+        };
+        var path = Path.Combine(folder, "99-fixture.ipynb");
+        File.WriteAllText(path, notebook.ToJsonString());
+        return path;
+    }
+
+    [Fact]
+    public void PageRendersMarkdownKeepsTexVerbatimAndShowsEveryOutputInOrder()
+    {
+        var folder = TestPaths.NewTempFolder();
+        FixtureNotebook(folder);
+        var notebooks = NotebookPages.FromFolder(folder);
+        var fixture = Assert.Single(notebooks);
+        Assert.False(fixture.Succeeded);                          // its error output counts
+        Assert.Contains("CS0103: boom", fixture.Errors[0]);
+        Assert.False(fixture.Errors[0].Contains('\u001b'), "terminal colour codes dropped");
+
+        var page = File.ReadAllText(Assert.Single(NotebookPages.Publish(folder, "quick", notebooks)));
+        Assert.Contains("<h1>Title 标题</h1>", page);
+        Assert.Contains("<span class=\"math\">\\(a_b * c_d * e\\)</span>", page);   // Markdig left the TeX alone
+        Assert.Contains("<div class=\"math\">\n\\[\n\\log p(x)", page);
+        Assert.Contains("<table>", page);
+        Assert.Contains("<td>12.5</td>", page);
+        Assert.Contains("x &lt; y &amp; z", page);                 // streams and plain text escaped
+        Assert.Contains("plain &lt;b&gt;text&lt;/b&gt;", page);
+        Assert.Contains("class=\"error\"", page);
+        Assert.Contains("data:image/png;base64,", page);
+        // In order: the chart, the image, the stream, the text, the error.
+        int cell = page.IndexOf("Charts.Lines(spec)</code>", StringComparison.Ordinal);
+        var order = new[] { "Plotly chart will be drawn inside this DIV", "data:image/png", "x &lt; y", "plain &lt;b&gt;", "CS0103" }.Select(s => page.IndexOf(s, cell, StringComparison.Ordinal)).ToList();
+        Assert.True(cell > 0 && order.All(i => i > cell), "every output after its cell's code");
+        Assert.Equal(order.Order(), order);
+        // plotly.js once (in the head; the first cell's copy is dropped), KaTeX's fonts inlined, nothing to fetch.
+        Assert.Equal(1, NotebookHarness.Count(page, Charts.PlotlyLoaderHtml));
+        Assert.Contains("url(data:font/woff2;base64,", page);
+        Assert.DoesNotMatch("<(script|link|img)\\b[^>]*\\b(src|href)=\"https?://", page);
+        Assert.DoesNotContain("url(fonts/", page);
+
+        var index = File.ReadAllText(Path.Combine(folder, "index.html"));
+        Assert.Contains("<a href=\"99-fixture.html\">99-fixture</a>", index);
+        Assert.Contains("<a href=\"99-fixture.ipynb\">.ipynb</a>", index);
+        Assert.Contains("failed: Error: CS0103: boom", index);
+        Assert.Contains("0 of 1 ran without an error", index);
+    }
+
+    [Fact]
+    public void PublishingAFolderWithoutNotebooksSaysSo()
+    {
+        var empty = TestPaths.NewTempFolder();
+        Assert.Contains("no executed notebooks", Assert.Throws<IOException>(() => NotebookPages.FromFolder(empty)).Message);
+        File.WriteAllText(Path.Combine(empty, "bad.ipynb"), "{ not json");
+        Assert.Contains("bad.ipynb: not a notebook", Assert.Throws<InvalidDataException>(() => NotebookPages.Page(NotebookPages.FromFolder(empty)[0])).Message);
+    }
+
+    [ChromiumFact]
+    public void PublishedPageDrawsItsChartTypesetsItsFormulasAndShowsItsImageInChromium()
+    {
+        var folder = TestPaths.NewTempFolder();
+        FixtureNotebook(folder);
+        var page = Assert.Single(NotebookPages.Publish(folder, "quick", NotebookPages.FromFolder(folder)));
+        var check = NotebookPageBrowser.Check(page, Path.ChangeExtension(page, ".png"));
+        check.AssertRendered(page);
+        Assert.Equal((1, 1, 3), (check.Charts, check.Images, check.Formulas));
+        Assert.True(new FileInfo(check.Screenshot).Length > 10_000, "a full-page screenshot");
+    }
+
+    [ChromiumFact]
+    public void BrowserCheckSeesAnUndrawnChartAndATextDump()
+    {
+        // What the notebooks showed before: a chart fragment on a page without plotly.js, and a live view's ChartHtml as text.
+        var folder = TestPaths.NewTempFolder();
+        var page = Path.Combine(folder, "broken.html");
+        File.WriteAllText(page, "<!DOCTYPE html><html><body><div class=\"outputs\">" + Charts.Lines(Losses).Html
+            + "<pre>ChartHtml { Html = &lt;div&gt; }</pre></div></body></html>");
+        var check = NotebookPageBrowser.Check(page, Path.ChangeExtension(page, ".png"));
+        Assert.Equal((1, 0), (check.Charts, check.DrawnCharts));
+        Assert.True(check.ChartHtmlTextDump);
+        Assert.Throws<Xunit.Sdk.TrueException>(() => check.AssertRendered(page));
+    }
+
+    [Fact]
+    public void FirstCellLoadsPlotlyOnceHiddenFromAmdAndSaysTheProfile()
+    {
+        var html = NotebookSession.Start().Html;
+        Assert.Contains($"FaceGen loaded; profile: {Profile.Current}", html);
+        Assert.Contains("FACEGEN_PROFILE=quick, standard or full", html);
+        Assert.Contains($"uses <b>standard</b>: the whole series takes {NotebookSession.StandardSeriesTime}", html);
+        Assert.Equal(1, NotebookHarness.Count(html, "plotly.js v2.28.0"));
+        Assert.Contains("if (!window.Plotly) (function (define, module, exports) {", html);
+        Assert.Contains("}).call(window);", html);
+        Assert.True(html.Length > 3_000_000, $"plotly.js is inline: {html.Length} characters");
+    }
+
+    [Fact]
+    public void LiveViewStatusIsHtmlWithItsMessageEscaped()
+    {
+        var status = LiveTrainingDisplay.Status("a < b: starting…");
+        Assert.Contains("a &lt; b: starting…", status.Html);
+        Assert.StartsWith("<p", status.Html);
+    }
+
+    [Fact]
+    public void NotebookTimeLimitFollowsTheProfile()
+    {
+        Assert.Equal(TimeSpan.FromMinutes(10), NotebookRunner.DefaultTimeout("quick"));
+        Assert.True(NotebookRunner.DefaultTimeout("standard") > TimeSpan.FromSeconds(932 * 3), "standard's notebook 03 alone took 932 s");
+        Assert.True(NotebookRunner.DefaultTimeout("full") > NotebookRunner.DefaultTimeout("standard"));
+        Assert.Contains("expected quick, standard or full", Assert.Throws<ArgumentException>(() => NotebookRunner.DefaultTimeout("fast")).Message);
+    }
+}
