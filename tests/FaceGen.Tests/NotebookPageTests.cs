@@ -84,6 +84,37 @@ public class NotebookPageTests
     }
 
     [Fact]
+    public void PageShowsALiveViewAsVsCodeDoesItsLastRedrawOnly()
+    {
+        // dotnet-repl appends every update of a display as a new output; VS Code replaces the display in place.
+        var redraws = new List<ChartHtml>();
+        var live = new LiveTrainingDisplay(redraws.Add, every: 1);
+        for (int step = 1; step <= 2; step++)
+            live.OnStep(new StepRecord(step, new Dictionary<string, double> { ["loss_d"] = 1.0 / step }, 0.01), totalSteps: 2);
+        Assert.Equal(2, redraws.Count);
+        var other = new List<ChartHtml>();
+        new LiveTrainingDisplay(other.Add, every: 1).OnStep(new StepRecord(1, new Dictionary<string, double> { ["loss_d"] = 3 }, 0.01), totalSteps: 7);
+        var outputs = new[] { LiveTrainingDisplay.Status("starting…"), redraws[0], redraws[1], LiveTrainingDisplay.Status("1 of 2 settings done"),
+            LiveTrainingDisplay.Status("2 of 2 settings done"), NotebookTables.Table(new[] { "setting" }, new[] { new[] { "final table" } }), other[0] };
+        var folder = TestPaths.NewTempFolder();
+        var notebook = new JsonObject
+        {
+            ["cells"] = new JsonArray(new JsonObject { ["cell_type"] = "code", ["source"] = "train()", ["metadata"] = new JsonObject(),
+                ["outputs"] = new JsonArray(outputs.Select(o => (JsonNode)Display("text/html", o.Html)).ToArray()) }),
+            ["metadata"] = new JsonObject(), ["nbformat"] = 4, ["nbformat_minor"] = 5,
+        };
+        File.WriteAllText(Path.Combine(folder, "98-live.ipynb"), notebook.ToJsonString());
+        var page = File.ReadAllText(Assert.Single(NotebookPages.Publish(folder, "quick", NotebookPages.FromFolder(folder))));
+        Assert.DoesNotContain("starting…", page);
+        Assert.DoesNotContain("step 1 of 2", page);
+        Assert.Contains("step 2 of 2", page);
+        Assert.DoesNotContain("1 of 2 settings done", page);
+        Assert.Contains("2 of 2 settings done", page);
+        Assert.Contains("final table", page);
+        Assert.Contains("step 1 of 7", page);     // another view's redraw stays
+    }
+
+    [Fact]
     public void PublishingAFolderWithoutNotebooksSaysSo()
     {
         var empty = TestPaths.NewTempFolder();

@@ -16,10 +16,14 @@ public sealed class LiveTrainingDisplay(Action<ChartHtml> update, int every = 25
 {
     readonly TrainingHistory history = new();
 
+    /// <summary>Marks every redraw of this view (<c>&lt;div class="facegen-live" data-view="…"&gt;</c>): a headless
+    /// run appends each update as a new output, and the published page keeps only the view's last one, as VS Code shows it.</summary>
+    readonly string viewId = Guid.NewGuid().ToString("N");
+
     /// <summary>A one-line status as HTML (the message HTML-encoded): what a live view shows before its first chart,
     /// or between stages of a long cell, so that the view is an HTML display from the start.</summary>
     public static ChartHtml Status(string message) =>
-        new($"<p class=\"facegen-status\" style=\"font-family:monospace\">{System.Net.WebUtility.HtmlEncode(message)}</p>");
+        new($"<p class=\"{NotebookPages.StatusClass}\" style=\"font-family:monospace\">{System.Net.WebUtility.HtmlEncode(message)}</p>");
     ImageGrid? latest;
 
     public void OnStep(StepRecord record, long totalSteps)
@@ -39,6 +43,6 @@ public sealed class LiveTrainingDisplay(Action<ChartHtml> update, int every = 25
         var names = metrics.Length > 0 ? metrics : history.MetricNames().Where(m => m.StartsWith("loss", StringComparison.Ordinal)).ToArray();
         var series = names.Select(m => { var (x, y) = history.Series(m); return new ChartSeries(m, x.Select(v => (double)v).ToArray(), y); }).ToList();
         var chart = Charts.LinesHtml(new ChartSpec($"step {step}{(total is null ? "" : $" of {total}")}", "step", "value", series), fullDocument: false);
-        update(new ChartHtml($"<div style=\"display:flex;gap:1em;align-items:flex-start\"><div>{chart}</div>{latest?.ToHtml(zoom: 1.5) ?? ""}</div>"));
+        update(new ChartHtml($"<div class=\"{NotebookPages.LiveViewClass}\" data-view=\"{viewId}\" style=\"display:flex;gap:1em;align-items:flex-start\"><div>{chart}</div>{latest?.ToHtml(zoom: 1.5) ?? ""}</div>"));
     }
 }

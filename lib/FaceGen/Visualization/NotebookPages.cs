@@ -39,7 +39,7 @@ public static class NotebookPages
         + " .outputs{margin-left:1.5em} .outputs pre{background:#fff;border-left:3px solid #ddd;padding:.3em .8em;overflow-x:auto;font-size:90%}"
         + " .outputs pre.stderr{border-color:#e90} .outputs .error{background:#fde8e8;border-left:3px solid #c00;color:#900}"
         + " table{border-collapse:collapse} td,th{border:1px solid #ccc;padding:2px 8px} .status-ok{color:#070} .status-failed{color:#c00;font-weight:bold}"
-        + " .outputs img{max-width:100%}";
+        + " .outputs img{max-width:100%} .outputs .html{overflow-x:auto}";
 
     /// <summary>Writes <c>&lt;name&gt;.html</c> for every notebook that has an executed copy, and <c>index.html</c>
     /// linking them; returns the pages written. <paramref name="runs"/>: the notebooks in run order with their status
@@ -97,7 +97,7 @@ public static class NotebookPages
                 continue;
             }
             body.Append("<div class=\"cell code\"><pre class=\"source\"><code>").Append(Html(source)).Append("</code></pre><div class=\"outputs\">");
-            foreach (var output in Outputs(cell)) body.Append(OutputHtml(output));
+            foreach (var output in AsDisplayed(Outputs(cell).ToList())) body.Append(OutputHtml(output));
             body.Append("</div></div>\n");
         }
         return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + Html(run.Name) + "</title>\n" + Head.Value + "</head><body>\n"
@@ -108,6 +108,27 @@ public static class NotebookPages
     const string TypesetScript = "<script>document.querySelectorAll('.markdown .math').forEach(function (e) {\n"
         + "  renderMathInElement(e, { delimiters: [{ left: '\\\\[', right: '\\\\]', display: true }, { left: '\\\\(', right: '\\\\)', display: false }], throwOnError: false });\n"
         + "});</script>\n";
+
+    /// <summary>A cell's outputs as VS Code shows them after the run. There a live view's updates replace its output;
+    /// a headless run (dotnet-repl) appends each update as a new output instead. So of the redraws of one
+    /// <c>LiveTrainingDisplay</c> (same <c>data-view</c>) only the last is kept, and a status line
+    /// (<c>LiveTrainingDisplay.Status</c>) is dropped when the next output is a status line or a live view, which replaced it.</summary>
+    static List<JsonElement> AsDisplayed(List<JsonElement> outputs)
+    {
+        var html = outputs.Select(o => o.TryGetProperty("data", out var d) && d.TryGetProperty("text/html", out var h) ? Text(h) : "").ToList();
+        string? View(int i) => LiveView.Match(html[i]) is { Success: true } m ? m.Groups[1].Value : null;
+        bool IsStatus(int i) => html[i].StartsWith(StatusStart, StringComparison.Ordinal);
+        return outputs.Where((_, i) =>
+            !(View(i) is { } view && Enumerable.Range(i + 1, outputs.Count - i - 1).Any(j => View(j) == view))
+            && !(IsStatus(i) && i + 1 < outputs.Count && (IsStatus(i + 1) || View(i + 1) is not null))).ToList();
+    }
+
+    /// <summary>The class of a live view's redraws (with its <c>data-view</c> id) and of a status line, as
+    /// <c>LiveTrainingDisplay</c> writes them at the start of its HTML.</summary>
+    public const string LiveViewClass = "facegen-live", StatusClass = "facegen-status";
+
+    static readonly Regex LiveView = new($"^<div class=\"{LiveViewClass}\" data-view=\"(\\w+)\"");
+    const string StatusStart = $"<p class=\"{StatusClass}\"";
 
     /// <summary>An output in the order the kernel wrote it: the richest form it carries.</summary>
     static string OutputHtml(JsonElement output)
