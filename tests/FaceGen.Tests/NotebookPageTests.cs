@@ -149,6 +149,20 @@ public class NotebookPageTests
         Assert.Throws<Xunit.Sdk.TrueException>(() => check.AssertRendered(page));
     }
 
+    [ChromiumFact]
+    public void ChartWaitsForPlotlyThatLoadsAfterItAndAnAmdLoaderDoesNotHideIt()
+    {
+        // A host with requirejs' define (as Jupyter front ends have), a chart that runs before plotly.js arrives, then
+        // the first cell's loader: plotly.js must still set window.Plotly, and the chart must draw once it is there.
+        var folder = TestPaths.NewTempFolder();
+        var page = Path.Combine(folder, "amd.html");
+        File.WriteAllText(page, "<!DOCTYPE html><html><body><script>window.define = function () { window.amdDefineCalled = true; }; window.define.amd = {};</script>"
+            + "<div class=\"outputs\">" + Charts.Lines(Losses).Html + "</div>" + Charts.PlotlyLoaderHtml + "</body></html>");
+        var check = NotebookPageBrowser.Check(page, Path.ChangeExtension(page, ".png"));
+        check.AssertRendered(page);
+        Assert.Equal((1, 1), (check.Charts, check.DrawnCharts));
+    }
+
     [Fact]
     public void FirstCellLoadsPlotlyOnceHiddenFromAmdAndSaysTheProfile()
     {
