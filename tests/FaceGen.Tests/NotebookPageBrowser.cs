@@ -4,10 +4,10 @@ namespace FaceGen.Tests;
 
 /// <summary>What a published notebook page showed in a real browser (Debian's chromium, driven by Playwright).</summary>
 public sealed record PageCheck(int Charts, int DrawnCharts, int Images, int LoadedImages, int Formulas, int TypesetFormulas, int FormulaErrors,
-    int RawDisplayDelimiters, bool ChartHtmlTextDump, IReadOnlyList<string> JavaScriptErrors, IReadOnlyList<string> NetworkRequests, string Screenshot)
+    int RawDollarSigns, bool ChartHtmlTextDump, IReadOnlyList<string> JavaScriptErrors, IReadOnlyList<string> NetworkRequests, string Screenshot)
 {
     /// <summary>Fails the test, naming the page and what is wrong, unless every chart drew an SVG, every image loaded,
-    /// every formula was typeset without a KaTeX error, no <c>$$</c> is left in the text, no output is a text dump of
+    /// every formula was typeset without a KaTeX error, no <c>$</c> or <c>$$</c> is left in the markdown's text (outside code), no output is a text dump of
     /// a <c>ChartHtml</c>, no script failed and nothing was fetched from a network.</summary>
     public void AssertRendered(string page)
     {
@@ -15,7 +15,7 @@ public sealed record PageCheck(int Charts, int DrawnCharts, int Images, int Load
         Assert.True(DrawnCharts == Charts, $"{what}: {DrawnCharts} of {Charts} charts drew an SVG");
         Assert.True(LoadedImages == Images, $"{what}: {LoadedImages} of {Images} images loaded");
         Assert.True(TypesetFormulas == Formulas && FormulaErrors == 0, $"{what}: {TypesetFormulas} of {Formulas} formulas typeset, {FormulaErrors} KaTeX errors");
-        Assert.True(RawDisplayDelimiters == 0, $"{what}: {RawDisplayDelimiters} raw $$ left in the rendered text");
+        Assert.True(RawDollarSigns == 0, $"{what}: {RawDollarSigns} raw $ signs left in the markdown's rendered text (a formula not typeset)");
         Assert.False(ChartHtmlTextDump, $"{what}: an output is a text dump of a ChartHtml");
         Assert.True(JavaScriptErrors.Count == 0, $"{what}: JavaScript errors: {string.Join(" | ", JavaScriptErrors)}");
         Assert.True(NetworkRequests.Count == 0, $"{what}: fetched from a network: {string.Join(", ", NetworkRequests)}");
@@ -44,7 +44,8 @@ public static class NotebookPageBrowser
         + " Images: document.images.length, Loaded: Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0).length,"
         + " Formulas: maths.length, Typeset: maths.filter(m => m.querySelector('.katex')).length,"
         + " Errors: document.querySelectorAll('.katex-error').length,"
-        + " RawDisplay: markdown.map(m => (m.innerText.match(/\\$\\$/g) || []).length).reduce((a, b) => a + b, 0),"
+        + " RawDollars: markdown.map(m => { const c = m.cloneNode(true); c.querySelectorAll('code, pre, .katex').forEach(e => e.remove());"
+        + " return (c.textContent.match(/\\$/g) || []).length; }).reduce((a, b) => a + b, 0),"
         + " Dump: Array.from(document.querySelectorAll('.outputs')).some(o => o.innerText.includes('ChartHtml')) }; }";
 
     /// <summary>Opens <paramref name="page"/>, waits up to 20 s for its charts and images, surveys it, and saves a
@@ -68,7 +69,7 @@ public static class NotebookPageBrowser
         int Count(string name) => survey.GetProperty(name).GetInt32();
         await tab.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
         return new PageCheck(Count("Charts"), Count("Drawn"), Count("Images"), Count("Loaded"), Count("Formulas"), Count("Typeset"), Count("Errors"),
-            Count("RawDisplay"), survey.GetProperty("Dump").GetBoolean(), errors, network, screenshot);
+            Count("RawDollars"), survey.GetProperty("Dump").GetBoolean(), errors, network, screenshot);
     }
 }
 

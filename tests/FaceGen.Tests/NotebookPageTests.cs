@@ -12,7 +12,7 @@ public class NotebookPageTests
 {
     static readonly ChartSpec Losses = new("Losses", "step", "loss", new[] { new ChartSeries("loss_d", new double[] { 1, 2, 3 }, new[] { 1.25, 0.75, 0.5 }) });
 
-    const string Markdown = "# Title 标题\n\nInline $p_\\theta(x\\mid z)$ with *emphasis* and $a_b * c_d * e$ (underscores and stars stay TeX).\n\n"
+    const string Markdown = "# Title 标题\n\nInline $p_\\theta(x\\mid z)$ with *emphasis* and $a_b * c_d * e$ (underscores and stars stay TeX),\nand one wrapped $\\log p(x \\mid z) - \\beta\\,\nD_{KL}(q \\,\\|\\, p)$ over a line break.\n\n"
         + "$$\n\\log p(x) \\geq \\mathbb{E}_{z\\sim q}[\\log p(x|z)] - D_{KL}(q(z|x)||p(z))\n$$\n\n| quantity | value |\n|---|---|\n| FD | 12.5 |\n";
 
     static JsonObject Display(string mime, string data) => new() { ["output_type"] = "display_data", ["data"] = new JsonObject { [mime] = data }, ["metadata"] = new JsonObject() };
@@ -59,6 +59,7 @@ public class NotebookPageTests
         Assert.Contains("<h1>Title 标题</h1>", page);
         Assert.Contains("<span class=\"math\">\\(a_b * c_d * e\\)</span>", page);   // Markdig left the TeX alone
         Assert.Contains("<div class=\"math\">\n\\[\n\\log p(x)", page);
+        Assert.Contains("<span class=\"math\">\\(\\log p(x \\mid z) - \\beta\\, D_{KL}(q \\,\\|\\, p)\\)</span>", page);   // one formula
         Assert.Contains("<table>", page);
         Assert.Contains("<td>12.5</td>", page);
         Assert.Contains("x &lt; y &amp; z", page);                 // streams and plain text escaped
@@ -131,7 +132,7 @@ public class NotebookPageTests
         var page = Assert.Single(NotebookPages.Publish(folder, "quick", NotebookPages.FromFolder(folder)));
         var check = NotebookPageBrowser.Check(page, Path.ChangeExtension(page, ".png"));
         check.AssertRendered(page);
-        Assert.Equal((1, 1, 3), (check.Charts, check.Images, check.Formulas));
+        Assert.Equal((1, 1, 4), (check.Charts, check.Images, check.Formulas));
         Assert.True(new FileInfo(check.Screenshot).Length > 10_000, "a full-page screenshot");
     }
 

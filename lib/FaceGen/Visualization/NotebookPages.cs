@@ -93,7 +93,7 @@ public static class NotebookPages
             var source = Text(cell.TryGetProperty("source", out var s) ? s : default);
             if (cell.GetProperty("cell_type").GetString() == "markdown")
             {
-                body.Append("<div class=\"cell markdown\">").Append(Markdig.Markdown.ToHtml(source, Markdown)).Append("</div>\n");
+                body.Append("<div class=\"cell markdown\">").Append(Markdig.Markdown.ToHtml(JoinInlineMathLines(source), Markdown)).Append("</div>\n");
                 continue;
             }
             body.Append("<div class=\"cell code\"><pre class=\"source\"><code>").Append(Html(source)).Append("</code></pre><div class=\"outputs\">");
@@ -103,6 +103,21 @@ public static class NotebookPages
         return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + Html(run.Name) + "</title>\n" + Head.Value + "</head><body>\n"
             + body + TypesetScript + "</body></html>\n";
     }
+
+    /// <summary>An inline formula that a notebook wraps onto the next line (<c>$a -\n b$</c>) is one formula in VS Code's
+    /// markdown, but Markdig's inline math stops at the line end and leaves raw TeX with its <c>$</c> signs. Outside
+    /// fenced code the line break inside such a formula becomes a space (the same soft break to a reader).</summary>
+    static string JoinInlineMathLines(string markdown)
+    {
+        var parts = Fence.Split(markdown);   // even indices: prose; odd: fenced code blocks, kept as they are
+        for (int i = 0; i < parts.Length; i += 2) parts[i] = WrappedInlineMath.Replace(parts[i], m => m.Value.Replace('\n', ' '));
+        return string.Concat(parts);
+    }
+
+    static readonly Regex Fence = new(@"(^```[^\n]*\n[\s\S]*?^```[ \t]*$)", RegexOptions.Multiline);
+    /// <summary>A single <c>$</c> followed by a non-space, text without <c>$</c> over one line break, a non-space and
+    /// a single closing <c>$</c>.</summary>
+    static readonly Regex WrappedInlineMath = new(@"(?<!\$)\$(?=[^\s$])[^$\n]*\n[^$\n]*?\S\$(?!\$)");
 
     /// <summary>Typesets the math Markdig marked (and only that: a <c>\(</c> in code or output stays as it is).</summary>
     const string TypesetScript = "<script>document.querySelectorAll('.markdown .math').forEach(function (e) {\n"

@@ -26,7 +26,7 @@ public static class NotebookSession
             $"<div class=\"facegen-session\"><p><b>FaceGen loaded; profile: {profile}</b> ({source}); plotly.js loaded for this notebook's charts.</p>\n"
             + $"<p>To switch: close VS Code (or stop the kernel), set {Profile.Variable}=quick, standard or full in the environment "
             + "VS Code or the kernel starts from (e.g. <code>FACEGEN_PROFILE=quick code .</code>), and start it again. "
-            + "quick: the tests' size (seconds per notebook, results too small to look right); standard: results that look right on a laptop CPU; full: a GPU.</p>\n"
+            + "quick: the size the tests run (seconds per notebook); standard: the full-size results on a laptop CPU; full: sized for a GPU.</p>\n"
             + $"<p>Run All with nothing set uses <b>standard</b>: the whole series takes {StandardSeriesTime}.</p></div>\n"
             + Charts.PlotlyLoaderHtml);
     }
