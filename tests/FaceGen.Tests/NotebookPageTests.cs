@@ -124,6 +124,28 @@ public class NotebookPageTests
         Assert.Contains("bad.ipynb: not a notebook", Assert.Throws<InvalidDataException>(() => NotebookPages.Page(NotebookPages.FromFolder(empty)[0])).Message);
     }
 
+    [Fact]
+    public void PublishCommandRebuildsTheRunFoldersPagesAndTheRunCommandRefusesABadTimeout()
+    {
+        var folder = TestPaths.NewTempFolder();
+        FixtureNotebook(folder);
+        var publish = CliProcess.Run(new[] { "notebooks", "publish", folder });
+        Assert.True(publish.ExitCode == 0, publish.All);
+        var said = System.Text.RegularExpressions.Regex.Replace(publish.All, @"\s+", " ");   // the console wraps long lines
+        Assert.Contains("index.html and 1 notebook pages written (0 of 1 notebooks without an error)", said);
+        Assert.Contains("Plotly chart will be drawn inside this DIV", File.ReadAllText(Path.Combine(folder, "99-fixture.html")));
+        // The profile, read back from the first cell's output (written by this process's NotebookSession.Start()).
+        Assert.Contains($"FaceGen notebooks, profile {Profile.Current}", File.ReadAllText(Path.Combine(folder, "index.html")));
+
+        var missing = CliProcess.Run(new[] { "notebooks", "publish", Path.Combine(folder, "absent") });
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("no such folder", missing.All);
+
+        var timeout = CliProcess.Run(new[] { "notebooks", "run", "--profile", "quick", "--timeout-minutes", "0" });
+        Assert.NotEqual(0, timeout.ExitCode);
+        Assert.Contains("--timeout-minutes 0: expected a number of minutes above 0", timeout.All);
+    }
+
     [ChromiumFact]
     public void PublishedPageDrawsItsChartTypesetsItsFormulasAndShowsItsImageInChromium()
     {

@@ -63,7 +63,7 @@ public sealed class NotebooksPublishCommand : Command<NotebooksPublishCommand.Se
         var folder = Path.GetFullPath(s.Folder);
         var notebooks = NotebookPages.FromFolder(folder);
         var pages = NotebookPages.Publish(folder, NotebookPages.ProfileOf(notebooks), notebooks);
-        AnsiConsole.MarkupLine($"{pages.Count} pages and index.html written in {Markup.Escape(folder)} ({notebooks.Count(n => n.Succeeded)} of {notebooks.Count} notebooks without an error)");
+        AnsiConsole.MarkupLine($"index.html and {pages.Count} notebook pages written ({notebooks.Count(n => n.Succeeded)} of {notebooks.Count} notebooks without an error) in {Markup.Escape(folder)}");
         return 0;
     }
 }
