@@ -215,4 +215,30 @@ public class NotebookPageTests
         Assert.True(NotebookRunner.DefaultTimeout("full") > NotebookRunner.DefaultTimeout("standard"));
         Assert.Contains("expected quick, standard or full", Assert.Throws<ArgumentException>(() => NotebookRunner.DefaultTimeout("fast")).Message);
     }
+
+    [Fact]
+    public void NotebookPastItsTimeLimitIsKilledAndTheErrorSaysHowToRaiseIt()
+    {
+        // Under the repository (data/runs is git-ignored), so that the pinned dotnet-repl is found; 3 s is less than
+        // the kernel needs to start, let alone to sleep for a minute.
+        var folder = Path.Combine(TestPaths.RepoRoot, "data", "runs", $"test-timeout-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        var notebook = Path.Combine(folder, "slow.ipynb");
+        File.WriteAllText(notebook, new JsonObject
+        {
+            ["cells"] = new JsonArray(new JsonObject { ["cell_type"] = "code", ["source"] = "System.Threading.Thread.Sleep(60_000);", ["metadata"] = new JsonObject(), ["outputs"] = new JsonArray() }),
+            ["metadata"] = new JsonObject { ["kernelspec"] = new JsonObject { ["name"] = ".net-csharp", ["language"] = "C#", ["display_name"] = ".NET (C#)" } },
+            ["nbformat"] = 4, ["nbformat_minor"] = 5,
+        }.ToJsonString());
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var run = NotebookRunner.Run(notebook, Path.Combine(folder, "out", "slow.ipynb"), "quick", TimeSpan.FromSeconds(3));
+            Assert.False(run.Succeeded);
+            Assert.Contains("timed out after 0.05 min", run.Errors[0]);
+            Assert.Contains("--timeout-minutes", run.Errors[0]);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40), $"killed at its limit, not after the cell's minute: {clock.Elapsed.TotalSeconds:F1} s");
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
 }

@@ -41,13 +41,20 @@ public static class NotebookRunner
             "tool", "run", "dotnet-repl", "--run", Path.GetFullPath(notebook), "--exit-after-run", "--output-path", Path.GetFullPath(executedNotebook));
         var elapsed = clock.Elapsed;
         if (!File.Exists(executedNotebook))
-            return new NotebookRun(notebook, executedNotebook, elapsed, new[] { $"dotnet-repl wrote no output (exit {exit}): {log}" }, "[]");
+        {
+            var hint = exit == TimedOut ? " (the limit of its profile; `facegen notebooks run --timeout-minutes` sets another)" : "";
+            return new NotebookRun(notebook, executedNotebook, elapsed, new[] { $"dotnet-repl wrote no output (exit {exit}): {log}{hint}" }, "[]");
+        }
         var cells = JsonDocument.Parse(File.ReadAllText(executedNotebook)).RootElement.GetProperty("cells").EnumerateArray().ToList();
         var outputs = cells.SelectMany(c => c.TryGetProperty("outputs", out var o) ? o.EnumerateArray().ToList() : new List<JsonElement>()).ToList();
         var errors = outputs.Where(o => o.GetProperty("output_type").GetString() == "error")
             .Select(o => o.TryGetProperty("evalue", out var v) ? v.GetString() ?? "error" : o.GetRawText()).ToList();
         return new NotebookRun(notebook, executedNotebook, elapsed, errors, "[" + string.Join(",", outputs.Select(o => o.GetRawText())) + "]");
     }
+
+    /// <summary>The exit code <c>Exec</c> reports for a process it killed
+    /// at its time limit (a real exit code is 0–255).</summary>
+    const int TimedOut = -1;
 
     static (int Exit, string Log) Exec(string folder, TimeSpan timeout, params string[] arguments) => Exec(folder, timeout, null, arguments);
 
@@ -62,7 +69,7 @@ public static class NotebookRunner
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            return (-1, $"timed out after {timeout.TotalMinutes:F0} min (the limit of its profile; `facegen notebooks run --timeout-minutes` sets another)");
+            return (TimedOut, $"timed out after {timeout.TotalMinutes:0.##} min");
         }
         return (process.ExitCode, stdout.Result + stderr.Result);
     }
