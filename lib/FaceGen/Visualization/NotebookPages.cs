@@ -86,7 +86,7 @@ public static class NotebookPages
     {
         var cells = Cells(run.ExecutedNotebook ?? throw new ArgumentException($"{run.Name}: no executed notebook to publish."));
         var body = new StringBuilder();
-        body.Append($"<p><a href=\"index.html\">all notebooks</a> · <a href=\"{Attr(Path.GetFileName(run.ExecutedNotebook))}\">{Html(Path.GetFileName(run.ExecutedNotebook))}</a> · ")
+        body.Append($"<p><a href=\"index.html\">all notebooks</a> · <a href=\"{Html(Path.GetFileName(run.ExecutedNotebook))}\">{Html(Path.GetFileName(run.ExecutedNotebook))}</a> · ")
             .Append(StatusHtml(run)).Append($" · {Seconds(run.Elapsed)} s</p>\n");
         foreach (var cell in cells)
         {
@@ -152,7 +152,7 @@ public static class NotebookPages
         {
             case "stream":
                 var name = output.TryGetProperty("name", out var n) ? n.GetString() : "stdout";
-                return $"<pre class=\"{Attr(name ?? "stdout")}\">{Html(Text(output.GetProperty("text")))}</pre>";
+                return $"<pre class=\"{Html(name ?? "stdout")}\">{Html(Text(output.GetProperty("text")))}</pre>";
             case "error":
                 return $"<pre class=\"error\">{Html(ErrorText(output))}</pre>";
         }
@@ -170,8 +170,8 @@ public static class NotebookPages
         var rows = new StringBuilder();
         foreach (var r in runs)
         {
-            var page = r.ExecutedNotebook is null ? Html(r.Name) : $"<a href=\"{Attr(r.Name)}.html\">{Html(r.Name)}</a>";
-            var ipynb = r.ExecutedNotebook is null ? "—" : $"<a href=\"{Attr(Path.GetFileName(r.ExecutedNotebook))}\">.ipynb</a>";
+            var page = r.ExecutedNotebook is null ? Html(r.Name) : $"<a href=\"{Html(r.Name)}.html\">{Html(r.Name)}</a>";
+            var ipynb = r.ExecutedNotebook is null ? "—" : $"<a href=\"{Html(Path.GetFileName(r.ExecutedNotebook))}\">.ipynb</a>";
             rows.Append($"<tr><td>{page}</td><td>{ipynb}</td><td>{StatusHtml(r)}</td><td style=\"text-align:right\">{Seconds(r.Elapsed)}</td></tr>\n");
         }
         var total = TimeSpan.FromTicks(runs.Sum(r => r.Elapsed.Ticks));
@@ -229,8 +229,8 @@ public static class NotebookPages
         _ => "",
     };
 
+    /// <summary>Text or an attribute value, HTML-encoded.</summary>
     static string Html(string text) => WebUtility.HtmlEncode(text);
-    static string Attr(string text) => WebUtility.HtmlEncode(text);
 
     static string Resource(string name)
     {
