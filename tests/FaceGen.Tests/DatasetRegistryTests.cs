@@ -147,7 +147,20 @@ public class DataRootResolutionTests
 
             Environment.SetEnvironmentVariable(DatasetRegistry.RootVariable, null);
             var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-            Assert.Equal(Path.Combine(home, ".local", "share", "facegen", "data"), DatasetRegistry.ResolveRoot());
+            var outsideAnyCheckout = TestPaths.NewTempFolder("facegen-nowhere");
+            Assert.Equal(Path.Combine(home, ".local", "share", "facegen", "data"), DatasetRegistry.ResolveRoot(startFolder: outsideAnyCheckout));
+
+            // Inside a checkout (any folder below the .sln) with shared/data beside it: that folder, the same from
+            // notebooks/ as from the checkout's root; without shared/data beside it, the home default again.
+            var workspace = TestPaths.NewTempFolder("facegen-workspace");
+            var checkout = Directory.CreateDirectory(Path.Combine(workspace, "kit")).FullName;
+            File.WriteAllText(Path.Combine(checkout, DatasetRegistry.CheckoutMarker), "");
+            var notebooks = Directory.CreateDirectory(Path.Combine(checkout, "notebooks")).FullName;
+            Assert.Equal(Path.Combine(home, ".local", "share", "facegen", "data"), DatasetRegistry.ResolveRoot(startFolder: notebooks));
+            var shared = Directory.CreateDirectory(Path.Combine(workspace, "shared", "data")).FullName;
+            Assert.Equal(shared, DatasetRegistry.ResolveRoot(startFolder: notebooks));
+            Assert.Equal(shared, DatasetRegistry.ResolveRoot(startFolder: checkout));
+            Assert.Equal(Path.GetFullPath("/tmp/explicit"), DatasetRegistry.ResolveRoot("/tmp/explicit", notebooks));
         }
         finally
         {

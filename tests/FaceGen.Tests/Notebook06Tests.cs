@@ -13,7 +13,11 @@ public class Notebook06Tests
         var outputs = run.OutputsJson;
 
         // Each check prints its verdict; all must be True.
-        Assert.Contains("VAE samples have a lower mean Laplacian variance than real faces: True", outputs);
+        // The blur verdict on samples is withheld unless the samples are faces (pixel FD below half that of noise).
+        Assert.Matches(@"pixel FD to the training faces: VAE samples [0-9.]+, GAN samples [0-9.]+, uniform noise [0-9.]+", outputs);
+        Assert.Matches(@"VAE samples are blurrier than real faces \(lower mean Laplacian variance\): (holds|does not hold|not decided by this run — needs samples' distance)", outputs);
+        Assert.Matches(@"σ acts as a blur knob: reconstructions blur at every step up in σ, by more than a factor 1.5 overall: (holds|does not hold|not decided by this run — needs every model)", outputs);
+        Assert.Matches(@"on this run the KL term switched off (none|[0-9]+) of the 16 coordinates", outputs);
         Assert.Contains("VAE reconstructions have a lower mean Laplacian variance than the faces they reconstruct: True", outputs);
         Assert.Contains("calibration curve decreasing): True", outputs);
         Assert.Contains("no VAE or GAN sample is a pixel copy of a training face (every RMS distance > 0.01): True", outputs);

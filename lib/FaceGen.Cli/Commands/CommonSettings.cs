@@ -15,7 +15,7 @@ public class CommonSettings : CommandSettings
     [CommandOption("--threads <N>"), Description("CPU threads for LibTorch (default: FACEGEN_THREADS or LibTorch's choice)")]
     public int? Threads { get; init; }
 
-    [CommandOption("--data-root <DIR>"), Description("Folder holding the real data sets (default: FACEGEN_DATA or ~/.local/share/facegen/data)")]
+    [CommandOption("--data-root <DIR>"), Description("Folder holding the real data sets (default: FACEGEN_DATA, else shared/data beside this checkout, else ~/.local/share/facegen/data)")]
     public string? DataRoot { get; init; }
 
     [CommandOption("--seed <SEED>"), Description("One seed for every random source"), DefaultValue(0)]

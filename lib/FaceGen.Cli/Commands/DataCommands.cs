@@ -33,7 +33,7 @@ public sealed class DataListCommand : Command<DataListCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("--data-root <DIR>"), Description("Folder holding the real data sets (default: FACEGEN_DATA or ~/.local/share/facegen/data)")]
+        [CommandOption("--data-root <DIR>"), Description("Folder holding the real data sets (default: FACEGEN_DATA, else shared/data beside this checkout, else ~/.local/share/facegen/data)")]
         public string? DataRoot { get; init; }
     }
 
@@ -86,7 +86,7 @@ public sealed class DataFetchCommand : AsyncCommand<DataFetchCommand.Settings>
         [CommandArgument(0, "<NAME>"), Description("att_faces (or att), lfw, celeba, cifar10")]
         public string Name { get; init; } = "";
 
-        [CommandOption("--data-root <DIR>"), Description("Where to install (default: FACEGEN_DATA or ~/.local/share/facegen/data)")]
+        [CommandOption("--data-root <DIR>"), Description("Where to install (default: FACEGEN_DATA, else shared/data beside this checkout, else ~/.local/share/facegen/data)")]
         public string? DataRoot { get; init; }
     }
 

@@ -13,7 +13,8 @@ public sealed record DatasetInfo(string Name, string Description, bool Found, st
 
 /// <summary>
 /// The kit's named data sets under one data root — the root is an explicit argument, else the
-/// environment variable <c>FACEGEN_DATA</c>, else <c>~/.local/share/facegen/data</c>. Layout under the root
+/// environment variable <c>FACEGEN_DATA</c>, else <c>shared/data</c> beside the FaceGen checkout that holds the
+/// current folder (when it exists), else <c>~/.local/share/facegen/data</c>. Layout under the root
 /// (what <c>facegen data fetch</c> writes): <c>att_faces/sN/M.pgm</c>; <c>utkface/crop_part1/*.jpg</c> (or
 /// <c>utkface/*.jpg</c>); <c>lfw/&lt;Person_Name&gt;/*.jpg</c>; <c>celeba/img_align_celeba/*.jpg</c> +
 /// <c>celeba/identity_CelebA.txt</c>; <c>fashion-mnist/*-ubyte(.gz)</c> (also found in
@@ -67,14 +68,31 @@ public sealed class DatasetRegistry
     /// <summary>The names of the known data sets, in listing order.</summary>
     public static IReadOnlyList<string> Names { get; } = Entries.Select(e => e.Name).ToArray();
 
-    /// <summary>The data root: <paramref name="explicitRoot"/>, else <c>FACEGEN_DATA</c>, else
-    /// <c>~/.local/share/facegen/data</c>; made absolute.</summary>
-    public static string ResolveRoot(string? explicitRoot = null)
+    /// <summary>The file that marks the root of a FaceGen checkout.</summary>
+    public const string CheckoutMarker = "FaceGenNotebooks.sln";
+
+    /// <summary>The data root: <paramref name="explicitRoot"/>, else <c>FACEGEN_DATA</c>, else the folder
+    /// <c>shared/data</c> beside the FaceGen checkout that holds <paramref name="startFolder"/> (default: the current
+    /// folder — a notebook runs in <c>notebooks/</c>, the command line anywhere in the checkout) when that folder
+    /// exists, else <c>~/.local/share/facegen/data</c>; made absolute. The doctor, <c>facegen data list</c> and the
+    /// notebooks all resolve the root here, so they agree.</summary>
+    public static string ResolveRoot(string? explicitRoot = null, string? startFolder = null)
     {
         if (!string.IsNullOrWhiteSpace(explicitRoot)) return Path.GetFullPath(explicitRoot);
         var fromEnvironment = Environment.GetEnvironmentVariable(RootVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment)) return Path.GetFullPath(fromEnvironment);
+        if (BesideCheckout(startFolder ?? Environment.CurrentDirectory) is string beside) return beside;
         return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "facegen", "data");
+    }
+
+    /// <summary><c>&lt;checkout&gt;/../shared/data</c> for the nearest folder at or above <paramref name="folder"/> that holds
+    /// <see cref="CheckoutMarker"/>, when that data folder exists; otherwise null.</summary>
+    static string? BesideCheckout(string folder)
+    {
+        for (var dir = new DirectoryInfo(Path.GetFullPath(folder)); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, CheckoutMarker)))
+                return Existing(Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data")));
+        return null;
     }
 
     /// <summary>The doctor's rows for the data: the root (and whether it exists) and the names of the sets found there,
