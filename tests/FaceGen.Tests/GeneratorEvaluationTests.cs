@@ -57,6 +57,17 @@ public class GeneratorEvaluationTests
         Assert.Equal(0.0, e.Row(GeneratorEvaluator.NoiseSet).Precision);
         Assert.Contains("FD (recogniser embedding)", e.ToMarkdown());
         Assert.Contains("<th>copy rate</th>", e.ToHtmlTable());
+
+        // Copies sit at the held-out end of both distances; noise samples at the noise end, so they are not read as faces.
+        var (pixels, embedding) = e.SamplePosition();
+        Assert.InRange(pixels, -0.1, 0.1);
+        Assert.InRange(embedding!.Value, -0.1, 0.1);
+        Assert.True(e.SamplesNearerRealThanNoise);
+        var noiseSamples = rand(new long[] { 30, 1, 16, 16 }, generator: Seeding.Generator(41));
+        var useless = GeneratorEvaluator.Evaluate(noiseSamples, training, heldOut, recognizer, new GeneratorEvaluationOptions(),
+            "noise", "random recogniser", Array.Empty<string>(), "synthetic");
+        Assert.InRange(useless.SamplePosition().Pixels, 0.8, 1.2);
+        Assert.False(useless.SamplesNearerRealThanNoise);
     }
 
     [Fact]

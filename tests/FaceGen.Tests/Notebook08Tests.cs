@@ -30,6 +30,13 @@ public class Notebook08Tests
         Assert.Contains("<th>copy rate</th>", outputs);
         Assert.Contains("<th>condition (k = 1)</th>", outputs);
         Assert.Contains("cGAN samples on top of classic augmentation", outputs);
+        // The gates: two seeds (the quick profile) give no verdict; samples nearer noise than faces give no memorisation verdict.
+        Assert.Contains("not judged: 2 seeds cannot tell an effect from seed-to-seed luck", outputs);
+        Assert.DoesNotContain("than the seed-to-seed spread", outputs);
+        Assert.Contains("where the samples lie from held-out real faces (0) to noise (1)", outputs);
+        bool nearerNoise = outputs.Contains("the samples lie nearer noise than real faces");
+        Assert.Equal(nearerNoise ? 2 : 0, NotebookHarness.Count(outputs, "this run cannot show memorisation either way"));
+        Assert.Equal(!nearerNoise, outputs.Contains("the checks below can read them as faces"));
         // Pictures: the samples grid, nearest.png, closest.png (and the live snapshot grid of the GAN).
         Assert.True(NotebookHarness.Count(outputs, "data:image/png;base64,") >= 3, "samples grid and the two nearest-neighbour pictures");
         Assert.True(NotebookHarness.Count(outputs, "Plotly chart will be drawn inside this DIV") >= 3, "live loss charts of the recogniser and the cGAN, the accuracy bars");

@@ -26,6 +26,11 @@ public class Notebook10Tests
         Assert.Contains("FD (recogniser embedding) ↓", outputs);
         Assert.Contains("sharpness: Laplacian variance ↑", outputs);
         Assert.Equal(3, NotebookHarness.Count(outputs, "in this run"));
+        // The gate: a verdict is read off the table only when both models' samples lie nearer faces than noise.
+        Assert.Contains("samples from held-out photos (0) to noise (1), pixel / embedding FD: GAN ", outputs);
+        int notJudged = NotebookHarness.Count(outputs, "not judged in this run: ");
+        Assert.True(notJudged is 0 or 3, $"{notJudged} of the 3 claims not judged: the gate is all or nothing");
+        Assert.Equal(notJudged == 3, outputs.Contains("nearer noise: claims not judged"));
         foreach (var setting in new[] { "loss=non-saturating, norm=batch", "loss=non-saturating, norm=spectral", "loss=hinge, norm=batch", "loss=hinge, norm=spectral" })
             Assert.Contains(setting, outputs);
         Assert.True(NotebookHarness.Count(outputs, "data:image/png;base64,") >= 1, "held-out photos, GAN and VAE samples");

@@ -25,6 +25,14 @@ public class Notebook11Tests
             Assert.Contains(check, outputs);
         Assert.DoesNotContain(": False", outputs);
 
+        // The gates: a verdict on the class shares only when the samples lie nearer faces than noise and the classifier reads
+        // real faces at least twice as well as chance; a memorisation verdict only when every N's samples lie nearer faces.
+        Assert.Contains("samples from held-out real faces (0) to noise (1), pixel FD: raw GAN ", outputs);
+        bool imbalanceJudged = outputs.Contains("the run supports a verdict: samples nearer faces than noise");
+        Assert.NotEqual(imbalanceJudged, outputs.Contains("not judged in this run: the"));
+        Assert.Equal(imbalanceJudged, new[] { " — it amplified the majority", " — it under-represented the majority", " — it kept the majority" }.Any(outputs.Contains));
+        Assert.Equal(3, NotebookHarness.Count(outputs, "; median distance samples "));   // both medians, every N
+        Assert.Equal(outputs.Contains("samples nearer noise than faces: nothing here to copy"), outputs.Contains("not judged in this run: at some N"));
         // Section 1: the distribution table (with its four columns) and the bar chart of shares.
         Assert.Contains("GAN, balanced data (classified)", outputs);
         Assert.Contains("class shares: held-out real faces, GAN on raw data, GAN on balanced data", outputs);

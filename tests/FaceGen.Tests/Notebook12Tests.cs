@@ -11,6 +11,7 @@ public class Notebook12Tests
         var outputs = run.OutputsJson;
 
         Assert.Contains("forward GFLOP per image", outputs);                        // Q1: the cost table
+        Assert.Matches(@"measured: \d+\.\d{3} s per training step of \d+ images", outputs);   // Q1: timed, not asserted in prose
         Assert.Contains("harmonic fill beats mean fill on the mouth hole: True", outputs);   // Q2
         Assert.Contains("the median filter improves on the noisy faces: True", outputs);
         Assert.Contains("V(D*, G) = −log 4 + 2·JSD for every μ: True", outputs);     // Q3, GAN

@@ -45,6 +45,31 @@ public sealed record GeneratorEvaluation(string Generator, string Dataset, int T
     /// <summary>The scores of one set by name (<see cref="GeneratorEvaluator.GeneratedSet"/>, …).</summary>
     public GeneratorSetScores Row(string set) => Sets.First(s => s.Set == set);
 
+    /// <summary>Where the samples lie on each Fréchet distance between the two references: 0 = as near the training
+    /// images as the held-out real faces, 1 = as far as uniform noise, (FD_samples − FD_held-out) / (FD_noise − FD_held-out).
+    /// Read on the like-for-like samples row when there is one (as many images as the references: FD grows when fewer
+    /// images are used). The embedding position is null without a recogniser.</summary>
+    public (double Pixels, double? Embedding) SamplePosition()
+    {
+        var samples = Sets.FirstOrDefault(s => s.Set == GeneratorEvaluator.GeneratedLikeForLikeSet) ?? Row(GeneratorEvaluator.GeneratedSet);
+        var (heldOut, noise) = (Row(GeneratorEvaluator.HeldOutSet), Row(GeneratorEvaluator.NoiseSet));
+        static double Position(double value, double real, double useless) => (value - real) / (useless - real);
+        double? embedding = samples.EmbeddingFd is { } s && heldOut.EmbeddingFd is { } h && noise.EmbeddingFd is { } n ? Position(s, h, n) : null;
+        return (Position(samples.PixelFd, heldOut.PixelFd, noise.PixelFd), embedding);
+    }
+
+    /// <summary>True when the samples lie nearer the held-out real faces than uniform noise on the pixel FD and, with a
+    /// recogniser, on the embedding FD (<see cref="SamplePosition"/> below ½ on each): the least a run must show before
+    /// its samples are read as faces. A run that fails it has shown the mechanics of training and scoring only.</summary>
+    public bool SamplesNearerRealThanNoise
+    {
+        get
+        {
+            var (pixels, embedding) = SamplePosition();
+            return pixels < 0.5 && (embedding ?? 0) < 0.5;
+        }
+    }
+
     /// <summary>The sets' scores and the memorisation check as Markdown tables.</summary>
     public string ToMarkdown()
     {

@@ -34,7 +34,10 @@ public sealed record TutorialKerasProgramOptions(
 /// <list type="number">
 /// <item>both models are "compiled" with Adam (Keras defaults: lr 0.001, β = (0.9, 0.999), ε = 1e−7); the
 /// discriminator with binary cross-entropy (its sigmoid output and 0/1 labels ask for it), the generator with mean
-/// squared error (the only standard Keras loss that accepts an image output and a numeric target);</item>
+/// squared error (the program names no loss; this is the usual one for a numeric target);</item>
+/// <item>the single number <c>g_loss</c> that the program passes as the generator's target is broadcast to every pixel
+/// of every image. This is the translation's reading of the line, not Keras behaviour: Keras expects one target per
+/// sample, shaped like the output, and the listing does not show what it would make of one number;</item>
 /// <item>the data preparation is skipped (it raises, and its result <c>x_train</c> is never read): the batch source
 /// passed to <see cref="Step"/> is accepted and never touched;</item>
 /// <item>the discriminator is built for the image shape its generator really produces, 4×4×3 (<c>image_shape</c> is
@@ -167,8 +170,8 @@ public sealed class TutorialKerasProgram : ITrainable, IDisposable
         return (loss.item<float>(), logits.detach().sigmoid().mean().item<float>());
     }
 
-    /// <summary><c>generator.train_on_batch(noise, target)</c> with a scalar target and (patch 1) the mean squared
-    /// error loss: mean over pixels of (G(z) − target)², one Adam step (training mode: batch normalisation uses the
+    /// <summary><c>generator.train_on_batch(noise, target)</c> with a scalar target broadcast to every pixel (patch 2)
+    /// and the mean squared error loss (patch 1): mean over pixels of (G(z) − target)², one Adam step (training mode: batch normalisation uses the
     /// batch's statistics). Returns the loss before the step and the mean and standard deviation of the G(z) pixels
     /// it was computed on.</summary>
     public (double Loss, double OutputMean, double OutputStd) GeneratorTrainOnBatch(Tensor noise, double target)
