@@ -242,7 +242,7 @@ public static class Ablation
         {
             var experiment = new ExperimentRecord(spec.Name, spec.Model, spec.Description, profile, plan.Count,
                 plan.Select(r => r.Setting).Distinct().ToArray(), spec.Metrics.ToArray(), spec.Source, spec.Text, hash, cells);
-            var draft = $"{path}.tmp{Environment.MachineName}-{Environment.ProcessId}";
+            var draft = $"{path}.tmp{Environment.ProcessId}-{Guid.NewGuid():N}";
             File.WriteAllText(draft, JsonSerializer.Serialize(experiment, Json));
             try { File.Move(draft, path, overwrite: false); }
             catch (IOException) when (File.Exists(path)) { File.Delete(draft); }   // another worker planned it first: compare below

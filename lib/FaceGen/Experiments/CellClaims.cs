@@ -132,7 +132,12 @@ public sealed class CellClaims
         {
             using (var stopped = new ManualResetEvent(false))
                 if (heartbeat.Dispose(stopped)) stopped.WaitOne();   // no beat may write into the folder once it is gone
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            // Renamed aside first, then deleted: the claim vanishes in one step, never as an emptied folder onto which
+            // another worker's rename would succeed and whose files this delete would then remove.
+            var released = Path.Combine(Path.GetDirectoryName(folder)!, $".released-{Path.GetFileName(folder)}-{Guid.NewGuid():N}");
+            try { Directory.Move(folder, released); }
+            catch (IOException) { return; }   // taken over as dead meanwhile (a long pause): no longer ours
+            Directory.Delete(released, recursive: true);
         }
     }
 }
