@@ -233,10 +233,12 @@ public static class Ablation
         var hash = PlanHash(plan, profile);
         var path = Path.Combine(folder, "experiment.json");
         if (File.Exists(folder)) throw new DataException(folder, "is a file, not an experiment folder; choose a new --out folder.");
-        if (!File.Exists(path) && Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
+        // Another worker planning this folder at the same moment leaves only its draft of experiment.json in it.
+        if (!File.Exists(path) && Directory.Exists(folder) &&
+            Directory.EnumerateFileSystemEntries(folder).Any(e => !Path.GetFileName(e).StartsWith("experiment.json.tmp", StringComparison.Ordinal)))
             throw new DataException(folder, "is not empty and holds no experiment.json, so it is not an experiment folder of facegen ablate; " +
                 "nothing in it was touched. Choose a new --out folder.");
-        Directory.CreateDirectory(Path.Combine(folder, "runs"));
+        Directory.CreateDirectory(folder);
         var cells = plan.Select(r => r.FolderName).ToArray();
         if (!File.Exists(path))
         {
@@ -247,6 +249,7 @@ public static class Ablation
             try { File.Move(draft, path, overwrite: false); }
             catch (IOException) when (File.Exists(path)) { File.Delete(draft); }   // another worker planned it first: compare below
         }
+        Directory.CreateDirectory(Path.Combine(folder, "runs"));
         var earlier = JsonSerializer.Deserialize<ExperimentRecord>(File.ReadAllText(path), Json)
             ?? throw new DataException(path, "empty; delete it only if this folder holds no runs you want to keep.");
         if (earlier.Name != spec.Name || earlier.Model != spec.Model)
