@@ -95,7 +95,12 @@ public sealed class AblateCommand : Command<AblateCommand.Settings>
         }
         Devices.ConfigureThreads(s.Threads);
         var result = ConsoleProgress.Run(progress => Ablation.Run(spec, s.Out,
-            new AblationOptions { Profile = profile, MaxMinutes = s.MaxMinutes, Shard = shard, Cell = s.Cell }, progress));
+            new AblationOptions
+            {
+                Profile = profile, MaxMinutes = s.MaxMinutes, Shard = shard, Cell = s.Cell,
+                // A worker of a part writes no charts.html (Plotly, 4 MB, seconds): `facegen report` does, once, at the end.
+                Charts = shard is null && s.Cell is null,
+            }, progress));
         // Plain output: AnsiConsole would wrap the Markdown table at the console width.
         Console.WriteLine(AblationReport.Markdown(result));
         AnsiConsole.MarkupLine(Markup.Escape($"{result.RanNow} runs now, {result.Resumed} kept from before, " +
