@@ -129,6 +129,7 @@ public class ExperimentSpecTests
         AssertRejected("""{ "name": "t", "model": "gan", "base": { "batch": null } }""", "base.batch", "null is not an integer");
         AssertRejected("""{ "name": "t", "model": "gan" """, "not valid JSON");
         AssertRejected("""{ "model": "gan" }""", "missing \"name\"");
+        AssertRejected("""{ "name": "t", "model": "gan", "base": { "steps": 3, "steps": 4 } }""", "not valid JSON", "steps");
     }
 
     [Fact]

@@ -55,7 +55,8 @@ public sealed class ExperimentSpec
     /// <summary>The most cells (settings × seeds) a spec may plan in one profile.</summary>
     public const int MaxCells = 10_000;
 
-    static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+    // A key given twice is an error (which value was meant?), not "An item with the same key has already been added".
+    static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false };
     static readonly string[] TopLevelKeys = ["name", "model", "description", "base", "grid", "settings", "profiles", "metrics", "recognizer"];
 
     /// <summary>The experiment's name (from the spec).</summary>
