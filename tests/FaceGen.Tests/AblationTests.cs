@@ -358,6 +358,33 @@ public class AblateCliTests
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("missing.json", bad.All);
     }
+
+    [Fact]
+    public void TwoCommandsOnOneFolderShareItsCellsAndTheReportCountsTheMissingOnes()
+    {
+        var root = TestPaths.NewTempFolder("facegen-ablate-cli");
+        var spec = ClusterSpec.Write(root);
+        var output = Path.Combine(root, "grid");
+        var plan = CliProcess.Run(["ablate", spec, "--out", output, "--profile", "quick", "--plan"]);
+        Assert.True(plan.ExitCode == 0, plan.All);
+        Assert.Contains("4 cells (id, setting, seed)", plan.Output);
+        Assert.Contains("  3 loss-lsgan-s2  loss=lsgan  seed 2", plan.Output);
+
+        var one = CliProcess.Run(["ablate", spec, "--out", output, "--profile", "quick", "--cell", "loss-hinge-s1"], new Dictionary<string, string> { ["FACEGEN_THREADS"] = "1" });
+        Assert.True(one.ExitCode == 0, one.All);
+        var report = CliProcess.Run(["report", output]);
+        Assert.True(report.ExitCode == 0, report.All);
+        Assert.Contains("3 of 4 cells missing: loss-lsgan-s1, loss-hinge-s2, loss-lsgan-s2", report.Output);
+
+        // Two commands at once on the folder: each remaining cell is run by exactly one of them.
+        var environment = new Dictionary<string, string> { ["FACEGEN_THREADS"] = "1" };
+        var workers = Enumerable.Range(0, 2).Select(_ => Task.Run(() => CliProcess.Run(["ablate", spec, "--out", output, "--profile", "quick"], environment))).ToArray();
+        Task.WaitAll(workers);
+        Assert.All(workers, w => Assert.True(w.Result.ExitCode == 0, w.Result.All));
+        Assert.Equal(3, workers.Sum(w => int.Parse(System.Text.RegularExpressions.Regex.Match(w.Result.Output, @"(\d+) runs now").Groups[1].Value)));
+        Assert.All(CellClaims.Attempts(output).Values, n => Assert.Equal(1, n));
+        Assert.Equal(5, File.ReadAllLines(Path.Combine(output, "results.csv")).Length);
+    }
 }
 
 public class AblationClaimTests

@@ -134,17 +134,32 @@ public static class Ablation
                 ranSeconds += (clock() - started).TotalSeconds;
                 ran++;
             }
-            AblationReport.Write(AblationResult.Load(folder), charts: false);
+            WriteReports(folder, charts: false);
         }
         progress?.Report(new(task, ran + resumed + heldElsewhere, selected.Count, "runs"));
-        var result = AblationResult.Load(folder) with
+        // charts.html is the slow file (Plotly): rewritten only when something changed or it is missing.
+        var result = WriteReports(folder, options.Charts && (ran > 0 || !File.Exists(Path.Combine(folder, "charts.html")))) with
         {
             RanNow = ran, Resumed = resumed, HeldElsewhere = heldElsewhere, Selected = selected.Count, BudgetSpent = budgetSpent,
         };
-        // charts.html is the slow file (Plotly): rewritten only when something changed or it is missing.
-        AblationReport.Write(result, options.Charts && (ran > 0 || !File.Exists(Path.Combine(folder, "charts.html"))));
         return result;
     }
+
+    /// <summary>Writes results.csv and summary.md (and charts.html) from the finished runs. Another worker may finish a
+    /// cell while this one reads, and then write its tables before this one's: written again until no result.json
+    /// appeared meanwhile, so the last tables written always hold every finished cell.</summary>
+    static AblationResult WriteReports(string folder, bool charts)
+    {
+        while (true)
+        {
+            var result = AblationResult.Load(folder);
+            AblationReport.Write(result, charts);
+            if (FinishedCount(folder) == result.Runs.Count) return result;
+        }
+    }
+
+    static int FinishedCount(string folder) =>
+        Directory.EnumerateFiles(Path.Combine(folder, "runs"), "result.json", SearchOption.AllDirectories).Count();
 
     /// <summary>Whether a run that would take <paramref name="expectedSeconds"/> may start at <paramref name="elapsedSeconds"/>
     /// within <paramref name="budgetSeconds"/>.</summary>
