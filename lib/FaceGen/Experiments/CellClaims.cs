@@ -57,9 +57,10 @@ public sealed class CellClaims
                 File.AppendAllText(attemptsLog, $"{DateTime.UtcNow:O} {cell} {Environment.MachineName} {Environment.ProcessId}\n");
                 return new Held(target);
             }
-            catch (IOException) when (Directory.Exists(target))
+            catch (IOException)
             {
                 Directory.Delete(draft, recursive: true);
+                if (!Directory.Exists(target)) continue;   // released between the rename and this look: try again
             }
             // An unreadable claim is being written or released right now: it counts as alive until the next look.
             if (ReadOwnerAt(target) is not Owner owner || !IsDead(owner)) return null;
@@ -70,9 +71,6 @@ public sealed class CellClaims
         }
         return null;
     }
-
-    /// <summary>The holder of <paramref name="cell"/>'s claim; null when none (or it is being written).</summary>
-    public Owner? ReadOwner(string cell) => ReadOwnerAt(Path.Combine(claimsFolder, cell));
 
     /// <summary>Dead: on this host with its process gone, or silent for longer than <see cref="StaleAfter"/>.</summary>
     public bool IsDead(Owner owner) =>
