@@ -129,6 +129,7 @@ public class ExperimentSpecTests
         AssertRejected("""{ "name": "t", "model": "gan", "base": { "batch": null } }""", "base.batch", "null is not an integer");
         AssertRejected("""{ "name": "t", "model": "gan" """, "not valid JSON");
         AssertRejected("""{ "model": "gan" }""", "missing \"name\"");
+        AssertRejected("""{ "name": "t", "model": "gan", "base": { "steps": 3, "steps": 4 } }""", "not valid JSON", "steps");
     }
 
     [Fact]
@@ -215,8 +216,8 @@ public class AblationRunnerTests
         Ablation.Run(ExperimentSpec.Parse(Spec), folder, Options(new FakeJobs()));
         var changed = ExperimentSpec.Parse(Spec.Replace("\"steps\": 3", "\"steps\": 4"));
         var error = Assert.Throws<DataException>(() => Ablation.Run(changed, folder, Options(new FakeJobs())));
-        Assert.Contains("result.json", error.Message);
-        Assert.Contains("other options", error.Message);
+        Assert.Contains("the same 6 cells with other options", error.Message);
+        Assert.Contains("nothing was run", error.Message);
     }
 
     [Fact]
@@ -356,5 +357,178 @@ public class AblateCliTests
         var bad = CliProcess.Run(["ablate", Path.Combine(root, "missing.json"), "--out", output]);
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("missing.json", bad.All);
+    }
+
+    [Fact]
+    public void TwoCommandsOnOneFolderShareItsCellsAndTheReportCountsTheMissingOnes()
+    {
+        var root = TestPaths.NewTempFolder("facegen-ablate-cli");
+        var spec = ClusterSpec.Write(root);
+        var output = Path.Combine(root, "grid");
+        var plan = CliProcess.Run(["ablate", spec, "--out", output, "--profile", "quick", "--plan"]);
+        Assert.True(plan.ExitCode == 0, plan.All);
+        Assert.Contains("4 cells (id, setting, seed)", plan.Output);
+        Assert.Contains("  3 loss-lsgan-s2  loss=lsgan  seed 2", plan.Output);
+
+        var one = CliProcess.Run(["ablate", spec, "--out", output, "--profile", "quick", "--cell", "loss-hinge-s1"], new Dictionary<string, string> { ["FACEGEN_THREADS"] = "1" });
+        Assert.True(one.ExitCode == 0, one.All);
+        var report = CliProcess.Run(["report", output]);
+        Assert.True(report.ExitCode == 0, report.All);
+        Assert.Contains("3 of 4 cells missing: loss-lsgan-s1, loss-hinge-s2, loss-lsgan-s2", report.Output);
+
+        // Two commands at once on the folder: each remaining cell is run by exactly one of them.
+        var environment = new Dictionary<string, string> { ["FACEGEN_THREADS"] = "1" };
+        var workers = Enumerable.Range(0, 2).Select(_ => Task.Run(() => CliProcess.Run(["ablate", spec, "--out", output, "--profile", "quick"], environment))).ToArray();
+        Task.WaitAll(workers);
+        Assert.All(workers, w => Assert.True(w.Result.ExitCode == 0, w.Result.All));
+        Assert.Equal(3, workers.Sum(w => int.Parse(System.Text.RegularExpressions.Regex.Match(w.Result.Output, @"(\d+) runs now").Groups[1].Value)));
+        Assert.All(CellClaims.Attempts(output).Values, n => Assert.Equal(1, n));
+        Assert.Equal(5, File.ReadAllLines(Path.Combine(output, "results.csv")).Length);
+    }
+}
+
+public class AblationClaimTests
+{
+    const string Spec = """
+        { "name": "claims", "model": "gan", "base": { "steps": 3 }, "grid": { "loss": ["hinge", "lsgan"], "seed": [1, 2] },
+          "metrics": ["fd_pixels8_best"] }
+        """;
+
+    /// <summary>Records every cell it is asked to run (thread-safe) and reports fd = 10·seed + 1 for hinge, + 2 otherwise.</summary>
+    sealed class CountingJobs
+    {
+        public System.Collections.Concurrent.ConcurrentBag<string> Calls { get; } = [];
+        public TimeSpan Delay { get; init; }
+
+        public RunMeasurement Run(PlannedRun run, string folder, IProgress<ProgressReport>? progress)
+        {
+            Calls.Add(run.FolderName);
+            Thread.Sleep(Delay);
+            double loss = ((GanJobOptions)run.Options).Loss == GanLoss.Hinge ? 1 : 2;
+            return new RunMeasurement(new Dictionary<string, double> { ["fd_pixels8_best"] = 10 * run.Seed + loss }, 3, 1, 10);
+        }
+    }
+
+    static AblationOptions Options(CountingJobs jobs) => new() { Profile = "standard", Executor = jobs.Run, Charts = false };
+
+    /// <summary>Writes a claim on <paramref name="cell"/> as a worker on <paramref name="host"/> with process
+    /// <paramref name="pid"/> whose last heartbeat was <paramref name="age"/> ago.</summary>
+    static void ForgeClaim(string folder, string cell, string host, int pid, TimeSpan age)
+    {
+        var claim = Directory.CreateDirectory(Path.Combine(folder, "claims", cell)).FullName;
+        File.WriteAllText(Path.Combine(claim, "owner"), $"host {host}\npid {pid}\nstarted {DateTime.UtcNow - age:O}\n");
+        File.WriteAllText(Path.Combine(claim, "heartbeat"), (DateTime.UtcNow - age).ToString("O"));
+    }
+
+    /// <summary>The id of a process that has exited.</summary>
+    static int DeadProcessId()
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("true") { UseShellExecute = false })!;
+        process.WaitForExit();
+        return process.Id;
+    }
+
+    [Fact]
+    public void TwoWorkersOnOneFolderRunEachCellOnce()
+    {
+        var folder = TestPaths.NewTempFolder("facegen-claims");
+        var spec = ExperimentSpec.Parse(Spec);
+        var jobs = new CountingJobs { Delay = TimeSpan.FromMilliseconds(150) };
+        var results = new AblationResult[2];
+        Parallel.For(0, 2, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i => results[i] = Ablation.Run(spec, folder, Options(jobs)));
+        Assert.Equal(4, jobs.Calls.Count);
+        Assert.Equal(4, jobs.Calls.Distinct().Count());
+        Assert.Equal(4, results.Sum(r => r.RanNow));
+        Assert.All(CellClaims.Attempts(folder).Values, n => Assert.Equal(1, n));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(folder, "claims")));   // every claim released
+        Assert.Equal(4, AblationResult.Load(folder).Runs.Count);
+    }
+
+    [Fact]
+    public void ShardsPartitionTheGridAndACellCanBeRunAlone()
+    {
+        var folder = TestPaths.NewTempFolder("facegen-claims");
+        var spec = ExperimentSpec.Parse(Spec);
+        var first = new CountingJobs();
+        var second = new CountingJobs();
+        var partial = Ablation.Run(spec, folder, Options(first) with { Shard = Shard.Parse("0/2") });
+        Assert.Equal(new[] { "loss-hinge-s1", "loss-hinge-s2" }, first.Calls.Order());
+        Assert.Equal(new[] { "loss-lsgan-s1", "loss-lsgan-s2" }, partial.MissingCells.Order());
+        Ablation.Run(spec, folder, Options(second) with { Shard = Shard.Parse("1/2") });
+        Assert.Equal(new[] { "loss-lsgan-s1", "loss-lsgan-s2" }, second.Calls.Order());
+
+        var single = TestPaths.NewTempFolder("facegen-claims");
+        var alone = new CountingJobs();
+        Ablation.Run(spec, single, Options(alone) with { Cell = "loss-lsgan-s2" });
+        Assert.Equal(new[] { "loss-lsgan-s2" }, alone.Calls);
+        Assert.Contains("no such cell", Assert.Throws<ArgumentException>(() => Ablation.Run(spec, single, Options(alone) with { Cell = "loss-lsgn-s2" })).Message);
+        Assert.Contains("0 ≤ I < N", Assert.Throws<ArgumentException>(() => Shard.Parse("2/2")).Message);
+        Assert.Contains("only 4 cells", Assert.Throws<ArgumentException>(() => Ablation.Run(spec, single, Options(alone) with { Shard = new Shard(0, 5) })).Message);
+    }
+
+    [Fact]
+    public void ADeadWorkersClaimIsRedoneALiveOneIsLeftAndAFinishedCellIsNeverRedone()
+    {
+        var folder = TestPaths.NewTempFolder("facegen-claims");
+        var spec = ExperimentSpec.Parse(Spec);
+        Ablation.Plan(spec, folder, "standard");
+        ForgeClaim(folder, "loss-hinge-s1", Environment.MachineName, DeadProcessId(), TimeSpan.Zero);        // this host, process gone
+        ForgeClaim(folder, "loss-lsgan-s1", "node-17", 4242, TimeSpan.FromMinutes(30));                         // other host, silent 30 min
+        ForgeClaim(folder, "loss-hinge-s2", "node-18", 4242, TimeSpan.FromSeconds(10));                         // other host, alive
+        var jobs = new CountingJobs();
+        var result = Ablation.Run(spec, folder, Options(jobs));
+        Assert.Equal(new[] { "loss-hinge-s1", "loss-lsgan-s1", "loss-lsgan-s2" }, jobs.Calls.Order());
+        Assert.Equal((3, 1, 1), (result.RanNow, result.HeldElsewhere, result.Remaining));
+        Assert.Equal(new[] { "loss-hinge-s2" }, result.MissingCells);
+        Assert.True(Directory.Exists(Path.Combine(folder, "claims", "loss-hinge-s2")));   // the live claim is untouched
+
+        // The live worker dies (its heartbeat stops): the next run takes the cell over; finished cells stay finished
+        // even when a stale claim on them is lying around.
+        ForgeClaim(folder, "loss-hinge-s2", "node-18", 4242, TimeSpan.FromMinutes(30));
+        ForgeClaim(folder, "loss-hinge-s1", "node-19", 4242, TimeSpan.FromMinutes(30));
+        var again = new CountingJobs();
+        var final = Ablation.Run(spec, folder, Options(again));
+        Assert.Equal(new[] { "loss-hinge-s2" }, again.Calls);
+        Assert.Equal((1, 3, 0), (final.RanNow, final.Resumed, final.Remaining));
+        Assert.Equal(4, AblationResult.Load(folder).Runs.Count);
+    }
+
+    [Fact]
+    public void AFolderWithAnotherPlanOrNoExperimentIsRefusedAndLeftUntouched()
+    {
+        var folder = TestPaths.NewTempFolder("facegen-claims");
+        Ablation.Run(ExperimentSpec.Parse(Spec), folder, Options(new CountingJobs()));
+        var csv = File.ReadAllText(Path.Combine(folder, "results.csv"));
+        var fewerSeeds = ExperimentSpec.Parse(Spec.Replace("\"seed\": [1, 2]", "\"seed\": [1]"));
+        var error = Assert.Throws<DataException>(() => Ablation.Run(fewerSeeds, folder, Options(new CountingJobs())));
+        Assert.Contains("cells removed: loss-hinge-s2, loss-lsgan-s2", error.Message);
+        var settingAdded = ExperimentSpec.Parse(Spec.Replace("[\"hinge\", \"lsgan\"]", "[\"hinge\", \"lsgan\", \"minimax\"]"));
+        Assert.Contains("cells added: loss-minimax-s1, loss-minimax-s2", Assert.Throws<DataException>(() => Ablation.Run(settingAdded, folder, Options(new CountingJobs()))).Message);
+        Assert.Contains("other options or profile", Assert.Throws<DataException>(() => Ablation.Run(ExperimentSpec.Parse(Spec), folder, Options(new CountingJobs()) with { Profile = "quick" })).Message);
+        Assert.Equal(csv, File.ReadAllText(Path.Combine(folder, "results.csv")));
+        // The same plan written differently (comments, key order) is the same experiment: resumed, nothing run.
+        var reordered = ExperimentSpec.Parse("// same cells\n" + Spec.Replace("\"loss\": [\"hinge\", \"lsgan\"], \"seed\": [1, 2]", "\"seed\": [1, 2], \"loss\": [\"hinge\", \"lsgan\"]"));
+        var jobs = new CountingJobs();
+        Assert.Equal(4, Ablation.Run(reordered, folder, Options(jobs)).Resumed);
+        Assert.Empty(jobs.Calls);
+
+        var user = TestPaths.NewTempFolder("facegen-claims");
+        File.WriteAllText(Path.Combine(user, "results.csv"), "mine");
+        File.WriteAllText(Path.Combine(user, "summary.md"), "mine too");
+        Assert.Contains("not an experiment folder", Assert.Throws<DataException>(() => Ablation.Run(ExperimentSpec.Parse(Spec), user, Options(new CountingJobs()))).Message);
+        Assert.Equal(new[] { "results.csv", "summary.md" }, Directory.GetFileSystemEntries(user).Select(Path.GetFileName).Order());
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(user, "results.csv")));
+    }
+
+    [Fact]
+    public void AGridOfTenMillionCellsIsRefusedAtOnce()
+    {
+        var values = string.Join(", ", Enumerable.Range(1, 100));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var error = Assert.Throws<DataException>(() => ExperimentSpec.Parse(
+            $$"""{ "name": "huge", "model": "gan", "grid": { "steps": [{{values}}], "batch": [{{values}}], "latent": [{{values}}], "seed": [{{string.Join(", ", Enumerable.Range(1, 10))}}] } }"""));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+        Assert.Contains("10,000,000 cells (steps 100 × batch 100 × latent 100 × seed 10)", error.Message);
+        Assert.Contains("at most 10,000", error.Message);
     }
 }

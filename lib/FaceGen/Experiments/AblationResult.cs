@@ -26,6 +26,12 @@ public sealed record AblationResult(string Folder, string Name, ExperimentModel 
     public int RanNow { get; init; }
     /// <summary>Runs found finished and kept.</summary>
     public int Resumed { get; init; }
+    /// <summary>Cells this call skipped because another live worker holds their claim.</summary>
+    public int HeldElsewhere { get; init; }
+    /// <summary>Cells this call was given (its shard or cell; every cell without one).</summary>
+    public int Selected { get; init; }
+    /// <summary>The planned cells without a result (empty for a folder written before cell ids were recorded).</summary>
+    public IReadOnlyList<string> MissingCells { get; init; } = [];
     /// <summary>True when the time budget stopped the call before every run was done.</summary>
     public bool BudgetSpent { get; init; }
     /// <summary>Planned runs without a result.</summary>
@@ -149,7 +155,10 @@ public sealed record AblationResult(string Folder, string Name, ExperimentModel 
         {
             var e = JsonSerializer.Deserialize<Ablation.ExperimentRecord>(File.ReadAllText(experimentPath), Ablation.Json)
                 ?? throw new DataException(experimentPath, "empty; is this a folder written by facegen ablate?");
-            return new AblationResult(folder, e.Name, e.Model, e.Description, e.Profile, e.PlannedRuns, e.Settings, e.Columns, runs);
+            return new AblationResult(folder, e.Name, e.Model, e.Description, e.Profile, e.PlannedRuns, e.Settings, e.Columns, runs)
+            {
+                MissingCells = (e.Cells ?? []).Except(runs.Select(r => r.Folder)).ToList(),
+            };
         }
         if (runs.Count == 0)
             throw new DataException(folder, "no experiment.json and no runs/*/result.json: not a folder written by facegen ablate.");

@@ -108,8 +108,17 @@ public sealed class ExperimentJobs : IDisposable
     {
         if (recognizer is not null || (spec.RecognizerRun is null && spec.RecognizerOverrides is null)) return recognizer;
         var folder = spec.RecognizerRun ?? Path.Combine(experimentFolder, "recognizer");
-        if (spec.RecognizerRun is null && !File.Exists(Path.Combine(folder, "metrics.json")))
+        // Workers sharing the folder (--shard, a cluster's array) train it once: the one holding the claim trains, the
+        // others wait for its metrics.json (or take over the claim if that worker dies).
+        while (spec.RecognizerRun is null && !File.Exists(Path.Combine(folder, "metrics.json")))
         {
+            using var claim = new CellClaims(experimentFolder).TryClaim("recognizer");
+            if (claim is null)
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(2));
+                continue;
+            }
+            if (File.Exists(Path.Combine(folder, "metrics.json"))) break;
             if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
             Directory.CreateDirectory(folder);
             RecognizerJob.Run(spec.RecognizerOptions(profile)!, folder, Rename(progress, "recognizer for embedding metrics"));

@@ -52,7 +52,11 @@ public sealed class ExperimentSpec
     /// <summary>The profile names a spec may define and <see cref="Expand"/> accepts.</summary>
     public static IReadOnlyList<string> ProfileNames { get; } = ["quick", "standard", "full"];
 
-    static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+    /// <summary>The most cells (settings × seeds) a spec may plan in one profile.</summary>
+    public const int MaxCells = 10_000;
+
+    // A key given twice is an error (which value was meant?), not "An item with the same key has already been added".
+    static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false };
     static readonly string[] TopLevelKeys = ["name", "model", "description", "base", "grid", "settings", "profiles", "metrics", "recognizer"];
 
     /// <summary>The experiment's name (from the spec).</summary>
@@ -139,7 +143,14 @@ public sealed class ExperimentSpec
             .Concat(chosen.Grid.Where(r => Grid.All(a => a.Key != r.Key))).ToList();
         var seeds = axes.FirstOrDefault(a => a.Key == "seed")?.Values.Select(v => v!.GetValue<int>()).ToArray()
             ?? [OptionKeys.For(Model).Seed(baseOptions)];
-        var settings = Combinations(axes.Where(a => a.Key != "seed").ToList()).Concat(Settings).ToList();
+        // Counted before anything is built: a grid of millions of cells would take minutes and gigabytes to expand.
+        var settingAxes = axes.Where(a => a.Key != "seed").ToList();
+        // cells = (Π sizes of the setting axes (0 without axes) + named settings) × seeds, in double: it cannot overflow.
+        double cells = ((settingAxes.Count == 0 ? 0 : settingAxes.Aggregate(1.0, (n, a) => n * a.Values.Count)) + Settings.Count) * seeds.Length;
+        if (cells > MaxCells)
+            throw Error(string.Create(CultureInfo.InvariantCulture, $"profile {profile}: the grid has {cells:N0} cells ({string.Join(" × ", axes.Select(a => $"{a.Key} {a.Values.Count}"))}" +
+                $"{(Settings.Count > 0 ? $", plus {Settings.Count} named settings" : "")}); at most {MaxCells:N0} are allowed. Split it into several specs."));
+        var settings = Combinations(settingAxes).Concat(Settings).ToList();
         if (settings.Count == 0) settings.Add(new NamedSetting("base", new JsonObject()));
 
         var runs = new List<PlannedRun>();

@@ -1,14 +1,17 @@
 namespace FaceGen.Runtime;
 
 /// <summary>Writes that never leave a half-written result: a temporary file or folder beside the
-/// target, then a rename.</summary>
+/// target, then a rename. The temporary name is unique to the writer (process id and a random part), so that
+/// writers in several threads, or processes on several hosts of a cluster sharing a folder, never share one.</summary>
 public static class AtomicFile
 {
+    static string TempPath(string full) => $"{full}.tmp{Environment.ProcessId}-{Guid.NewGuid():N}";
+
     public static void WriteAllText(string path, string text)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = $"{full}.tmp{Environment.ProcessId}";
+        var temp = TempPath(full);
         File.WriteAllText(temp, text);
         File.Move(temp, full, overwrite: true);
     }
@@ -17,7 +20,7 @@ public static class AtomicFile
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = $"{full}.tmp{Environment.ProcessId}";
+        var temp = TempPath(full);
         File.WriteAllBytes(temp, bytes);
         File.Move(temp, full, overwrite: true);
     }
