@@ -6,7 +6,8 @@ namespace FaceGen.Tests;
 /// process, as a user would, and captures its output.</summary>
 public static class CliProcess
 {
-    public sealed record Result(int ExitCode, string Output, string Error)
+    /// <param name="PeakMemoryBytes">The child's largest resident set seen (VmHWM, read every 50 ms while it ran).</param>
+    public sealed record Result(int ExitCode, string Output, string Error, long PeakMemoryBytes = 0)
     {
         public string All => Output + Error;
     }
@@ -24,11 +25,18 @@ public static class CliProcess
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeoutSeconds * 1000))
+        var clock = Stopwatch.StartNew();
+        long peak = 0;
+        while (!process.WaitForExit(50))
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"facegen {string.Join(' ', arguments)} did not finish in {timeoutSeconds} s");
+            try { process.Refresh(); peak = Math.Max(peak, process.PeakWorkingSet64); } catch (InvalidOperationException) { }
+            if (clock.Elapsed.TotalSeconds > timeoutSeconds)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"facegen {string.Join(' ', arguments)} did not finish in {timeoutSeconds} s");
+            }
         }
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+        process.WaitForExit();
+        return new Result(process.ExitCode, stdout.Result, stderr.Result, peak);
     }
 }
