@@ -1,4 +1,4 @@
-using FaceGen.Tutorial;
+using FaceGen.Metrics;
 using Xunit;
 
 namespace FaceGen.Tests;
@@ -31,5 +31,16 @@ public class VerdictTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Requirement.SamplesResembleData(1, 4, fraction: 0));
         Assert.False(Requirement.EnoughSeeds(2).Met);
         Assert.True(Requirement.EnoughSeeds(5, minimum: 5).Met);
+    }
+
+    [Fact]
+    public void WithARealReferenceTheSamplesPositionBetweenRealAndNoiseIsCompared()
+    {
+        // Held-out faces at distance 2, noise at 10: 5.9 is 0.49 of the way (met), 6.0 exactly half (not met).
+        Assert.True(Requirement.SamplesResembleData(5.9, 10, realDistance: 2).Met);
+        Assert.False(Requirement.SamplesResembleData(6.0, 10, realDistance: 2).Met);
+        Assert.Contains("this run: 0.49", Requirement.SamplesResembleData(5.9, 10, realDistance: 2).Condition);
+        // A noise baseline no farther than the real images cannot separate anything.
+        Assert.False(Requirement.SamplesResembleData(1, 2, realDistance: 3).Met);
     }
 }

@@ -58,17 +58,22 @@ public sealed record GeneratorEvaluation(string Generator, string Dataset, int T
         return (Position(samples.PixelFd, heldOut.PixelFd, noise.PixelFd), embedding);
     }
 
-    /// <summary>True when the samples lie nearer the held-out real faces than uniform noise on the pixel FD and, with a
-    /// recogniser, on the embedding FD (<see cref="SamplePosition"/> below ½ on each): the least a run must show before
-    /// its samples are read as faces. A run that fails it has shown the mechanics of training and scoring only.</summary>
-    public bool SamplesNearerRealThanNoise
+    /// <summary>What a run must show before its samples are read as faces: they lie nearer the held-out real faces than
+    /// uniform noise on the pixel FD and, with a recogniser, on the embedding FD (<see cref="SamplePosition"/> below ½ on
+    /// each; <see cref="Requirement.SamplesResembleData"/>). A run that fails it has shown the mechanics of training and
+    /// scoring only.</summary>
+    public IReadOnlyList<Requirement> SamplesResembleFaces()
     {
-        get
-        {
-            var (pixels, embedding) = SamplePosition();
-            return pixels < 0.5 && (embedding ?? 0) < 0.5;
-        }
+        var samples = Sets.FirstOrDefault(s => s.Set == GeneratorEvaluator.GeneratedLikeForLikeSet) ?? Row(GeneratorEvaluator.GeneratedSet);
+        var (heldOut, noise) = (Row(GeneratorEvaluator.HeldOutSet), Row(GeneratorEvaluator.NoiseSet));
+        var requirements = new List<Requirement> { Requirement.SamplesResembleData(samples.PixelFd, noise.PixelFd, 0.5, heldOut.PixelFd) };
+        if (samples.EmbeddingFd is { } s && heldOut.EmbeddingFd is { } h && noise.EmbeddingFd is { } n)
+            requirements.Add(Requirement.SamplesResembleData(s, n, 0.5, h));
+        return requirements;
     }
+
+    /// <summary>True when every one of <see cref="SamplesResembleFaces"/> is met.</summary>
+    public bool SamplesNearerRealThanNoise => SamplesResembleFaces().All(r => r.Met);
 
     /// <summary>The sets' scores and the memorisation check as Markdown tables.</summary>
     public string ToMarkdown()

@@ -1,18 +1,24 @@
-namespace FaceGen.Tutorial;
+namespace FaceGen.Metrics;
 
 /// <summary>One condition a run must meet before a verdict computed from it may be printed, e.g. "at least 3 seeds".</summary>
 /// <param name="Condition">What is required, in words, with the measured values (printed when it is not met).</param>
 /// <param name="Met">Whether this run meets it.</param>
 public sealed record Requirement(string Condition, bool Met)
 {
-    /// <summary>Samples count as resembling the data when their distance to the data (e.g. a Fréchet distance of
-    /// features) is below <paramref name="fraction"/> of the same distance for a noise baseline (an untrained
-    /// generator's output, or noise images): <c>d_samples &lt; fraction · d_noise</c>.</summary>
-    public static Requirement SamplesResembleData(double sampleDistance, double noiseDistance, double fraction = 0.5)
+    /// <summary>Samples count as resembling the data when they lie nearer the data than a noise baseline does, by more
+    /// than half the way: on a distance to the data (e.g. a Fréchet distance of features), the samples' position between
+    /// real images (0, distance <paramref name="realDistance"/>, e.g. held-out faces; 0 when there is none) and the noise
+    /// baseline (1, <paramref name="noiseDistance"/>: an untrained generator's output or noise images) is
+    /// <c>p = (d_samples − d_real) / (d_noise − d_real)</c>, and the requirement is <c>p &lt; fraction</c>
+    /// (with <c>d_real = 0</c>: <c>d_samples &lt; fraction · d_noise</c>).</summary>
+    public static Requirement SamplesResembleData(double sampleDistance, double noiseDistance, double fraction = 0.5, double realDistance = 0)
     {
         if (!(fraction > 0 && fraction <= 1)) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "expected 0 < fraction ≤ 1.");
-        return new($"samples' distance to the data ({sampleDistance:G3}) below {fraction:G2} × that of the noise baseline ({noiseDistance:G3})",
-            sampleDistance < fraction * noiseDistance);
+        double position = (sampleDistance - realDistance) / (noiseDistance - realDistance);
+        string condition = realDistance == 0
+            ? $"samples' distance to the data ({sampleDistance:G3}) below {fraction:G2} × that of the noise baseline ({noiseDistance:G3})"
+            : $"samples' position between real images (0, distance {realDistance:G3}) and noise (1, distance {noiseDistance:G3}) below {fraction:G2} (this run: {position:F2})";
+        return new(condition, position < fraction && noiseDistance > realDistance);
     }
 
     /// <summary>A comparison between settings needs repeated runs: at least <paramref name="minimum"/> seeds.</summary>
