@@ -36,6 +36,38 @@ public class GanTrainingTests
     }
 
     [Fact]
+    public void EveryLossHasOneDefinitionWhoseFormulasAreTheLossesOwn()
+    {
+        // D outputs on real and fake: logits 2 and −1 (for the logit losses), scores for the others.
+        var real = tensor(new float[] { 2f }); var fake = tensor(new float[] { -1f });
+        static double Log1pExp(double v) => Math.Log(1 + Math.Exp(v));   // softplus: −log σ(−v)
+        var expected = new Dictionary<GanLoss, (double D, double G, bool Logits, bool Penalty)>
+        {
+            // L_D = −log σ(r) − log(1 − σ(f)); saturating L_G = log(1 − σ(f)) = −softplus(f); non-saturating −log σ(f).
+            [GanLoss.Minimax] = (Log1pExp(-2) + Log1pExp(-1), -Log1pExp(-1), true, false),
+            [GanLoss.NonSaturating] = (Log1pExp(-2) + Log1pExp(-1), Log1pExp(1), true, false),
+            // hinge: relu(1 − r) + relu(1 + f) = 0 + 0; L_G = −f.
+            [GanLoss.Hinge] = (0, 1, false, false),
+            // Wasserstein critic: f − r; L_G = −f.
+            [GanLoss.WganGp] = (-3, 1, false, true),
+            // least squares: ½(r − 1)² + ½f²; L_G = ½(f − 1)².
+            [GanLoss.LeastSquares] = (0.5 * 1 + 0.5 * 1, 0.5 * 4, false, false),
+        };
+        Assert.Equal(Enum.GetValues<GanLoss>().Order(), expected.Keys.Order());
+        foreach (var (loss, e) in expected)
+        {
+            var d = GanLossDefinition.Of(loss);
+            Assert.Equal(loss, GanTrainingOptions.For(loss).Loss);
+            Assert.Equal(e.D, d.Discriminator(real, fake).item<float>(), 4);
+            Assert.Equal(e.G, d.Generator(fake).item<float>(), 4);
+            Assert.Equal(e.Logits, d.OutputsAreLogits);
+            Assert.Equal(e.Penalty, d.GradientPenalty);
+            Assert.Equal(e.Penalty ? DiscriminatorNorm.None : DiscriminatorNorm.Batch, d.DefaultNorm);
+        }
+        Assert.Equal(5, GanTrainingOptions.For(GanLoss.WganGp).CriticSteps);
+    }
+
+    [Fact]
     public void SmallGanLearnsATwoDimensionalMixtureWithinSeconds()
     {
         using var gan = ToyGan(GanLoss.NonSaturating, seed: 1);

@@ -24,8 +24,8 @@ public static class ExperimentValidation
     static string? Gan(GanJobOptions o) =>
         Common(o.Dataset, o.Steps, o.Batch, o.ImageSize, o.Channels)
         ?? (o.Arch != "dcgan" ? $"arch '{o.Arch}': ablations train the dcgan architecture (the tutorial's networks cannot train on images)." : null)
-        ?? (o.Loss == GanLoss.WganGp && o.Norm == DiscriminatorNorm.Batch
-            ? "loss wgangp with norm batch: the gradient penalty needs per-sample gradients, which batch norm mixes; use norm none or spectral." : null)
+        ?? (GanLossDefinition.Of(o.Loss).GradientPenalty && o.Norm == DiscriminatorNorm.Batch
+            ? $"loss {o.Loss.ToString().ToLowerInvariant()} with norm batch: the gradient penalty needs per-sample gradients, which batch norm mixes; use norm none or spectral." : null)
         ?? (o.CriticSteps is < 1 ? $"criticSteps {o.CriticSteps}: must be ≥ 1 (or null for the loss's default)." : null)
         ?? (o.EmaDecay is < 0 or >= 1 ? $"emaDecay {o.EmaDecay}: must be in [0, 1)." : null)
         ?? (o.EvaluateEvery < 1 ? $"evaluateEvery {o.EvaluateEvery}: must be ≥ 1 (the fd_pixels8 metrics come from these evaluations)." : null);

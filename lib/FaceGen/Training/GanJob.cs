@@ -39,7 +39,7 @@ public sealed record GanJobOptions : DatasetOptions
     public int CheckpointEvery { get; init; } = 500;
     public string? Device { get; init; }
 
-    public DiscriminatorNorm EffectiveNorm => Norm ?? (Loss == GanLoss.WganGp ? DiscriminatorNorm.None : DiscriminatorNorm.Batch);
+    public DiscriminatorNorm EffectiveNorm => Norm ?? GanLossDefinition.Of(Loss).DefaultNorm;
 }
 
 /// <summary>What a finished run measured (also written as <c>metrics.json</c>).</summary>

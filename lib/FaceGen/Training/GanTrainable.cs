@@ -21,8 +21,37 @@ public enum GanLoss
     LeastSquares,
 }
 
-/// <summary>Settings of adversarial training. <see cref="For"/> gives each loss its usual defaults:
-/// Adam(2e−4, β = (0.5, 0.999)) and one critic step (DCGAN); WGAN-GP: Adam(1e−4, β = (0, 0.9)) and five.</summary>
+/// <summary>Everything the kit needs to know about one adversarial loss, in one place (<see cref="Of"/>): adding a loss
+/// is an enum value and one entry here.</summary>
+/// <param name="Discriminator">L_D(D(x), D(x̃)) from the discriminator's raw outputs on real and fake images.</param>
+/// <param name="Generator">L_G(D(G(z))).</param>
+/// <param name="OutputsAreLogits">D's outputs are logits of "real" (reported as probabilities σ(·) in d_real/d_fake);
+/// otherwise raw critic scores (reported as they are).</param>
+/// <param name="GradientPenalty">Adds λ·E[(‖∇D(x̂)‖ − 1)²] on interpolates: needs per-sample gradients, so the critic must
+/// not use batch norm (its default norm is then none).</param>
+/// <param name="Defaults">The loss's usual optimiser settings and critic steps.</param>
+public sealed record GanLossDefinition(Func<Tensor, Tensor, Tensor> Discriminator, Func<Tensor, Tensor> Generator,
+    bool OutputsAreLogits, bool GradientPenalty, GanTrainingOptions Defaults)
+{
+    public static GanLossDefinition Of(GanLoss loss) => loss switch
+    {
+        GanLoss.Minimax => new(AdversarialLosses.MinimaxDiscriminator, AdversarialLosses.SaturatingGenerator, true, false, new(loss)),
+        GanLoss.NonSaturating => new(AdversarialLosses.MinimaxDiscriminator, AdversarialLosses.NonSaturatingGenerator, true, false, new(loss)),
+        GanLoss.Hinge => new(AdversarialLosses.HingeDiscriminator, AdversarialLosses.CriticGenerator, false, false, new(loss)),
+        // WGAN-GP's published settings: Adam(1e−4, β = (0, 0.9)) and five critic steps per generator step.
+        GanLoss.WganGp => new(AdversarialLosses.WassersteinCritic, AdversarialLosses.CriticGenerator, false, true,
+            new(loss, CriticSteps: 5, GeneratorLearningRate: 1e-4, DiscriminatorLearningRate: 1e-4, Beta1: 0, Beta2: 0.9)),
+        GanLoss.LeastSquares => new(AdversarialLosses.LeastSquaresDiscriminator, AdversarialLosses.LeastSquaresGenerator, false, false, new(loss)),
+        _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, null),
+    };
+
+    /// <summary>The discriminator normalisation used when none is chosen: none for a gradient penalty, batch norm otherwise.</summary>
+    public DiscriminatorNorm DefaultNorm => GradientPenalty ? DiscriminatorNorm.None : DiscriminatorNorm.Batch;
+}
+
+/// <summary>Settings of adversarial training. <see cref="For"/> gives each loss its usual defaults
+/// (<see cref="GanLossDefinition.Defaults"/>): Adam(2e−4, β = (0.5, 0.999)) and one critic step (DCGAN); WGAN-GP:
+/// Adam(1e−4, β = (0, 0.9)) and five.</summary>
 public sealed record GanTrainingOptions(
     GanLoss Loss = GanLoss.NonSaturating,
     int CriticSteps = 1,
@@ -36,9 +65,7 @@ public sealed record GanTrainingOptions(
     int SnapshotCount = 64,
     int Seed = 0)
 {
-    public static GanTrainingOptions For(GanLoss loss) => loss == GanLoss.WganGp
-        ? new GanTrainingOptions(loss, CriticSteps: 5, GeneratorLearningRate: 1e-4, DiscriminatorLearningRate: 1e-4, Beta1: 0, Beta2: 0.9)
-        : new GanTrainingOptions(loss);
+    public static GanTrainingOptions For(GanLoss loss) => GanLossDefinition.Of(loss).Defaults;
 }
 
 /// <summary>
@@ -56,6 +83,7 @@ public sealed record GanTrainingOptions(
 public sealed class GanTrainable : ITrainable, IDisposable
 {
     readonly GanTrainingOptions options;
+    readonly GanLossDefinition lossDefinition;
     readonly Adam optimizerG, optimizerD;
     readonly Tensor fixedNoise;
     readonly Tensor? fixedLabels;
@@ -69,6 +97,7 @@ public sealed class GanTrainable : ITrainable, IDisposable
         GanTrainingOptions options, Device? device = null)
     {
         this.options = options;
+        lossDefinition = GanLossDefinition.Of(options.Loss);
         device ??= CPU;
         Generator = createGenerator();
         Generator.to(device);
@@ -138,34 +167,20 @@ public sealed class GanTrainable : ITrainable, IDisposable
         };
     }
 
-    Tensor DiscriminatorLoss(Tensor real, Tensor fake) => options.Loss switch
-    {
-        GanLoss.Minimax or GanLoss.NonSaturating => AdversarialLosses.MinimaxDiscriminator(real, fake),
-        GanLoss.Hinge => AdversarialLosses.HingeDiscriminator(real, fake),
-        GanLoss.WganGp => AdversarialLosses.WassersteinCritic(real, fake),
-        GanLoss.LeastSquares => AdversarialLosses.LeastSquaresDiscriminator(real, fake),
-        _ => throw new ArgumentOutOfRangeException(nameof(options.Loss), options.Loss, null),
-    };
+    Tensor DiscriminatorLoss(Tensor real, Tensor fake) => lossDefinition.Discriminator(real, fake);
 
-    Tensor GeneratorLoss(Tensor fake) => options.Loss switch
-    {
-        GanLoss.Minimax => AdversarialLosses.SaturatingGenerator(fake),
-        GanLoss.NonSaturating => AdversarialLosses.NonSaturatingGenerator(fake),
-        GanLoss.Hinge or GanLoss.WganGp => AdversarialLosses.CriticGenerator(fake),
-        GanLoss.LeastSquares => AdversarialLosses.LeastSquaresGenerator(fake),
-        _ => throw new ArgumentOutOfRangeException(nameof(options.Loss), options.Loss, null),
-    };
+    Tensor GeneratorLoss(Tensor fake) => lossDefinition.Generator(fake);
 
     Tensor Penalty(Tensor real, Tensor fake, Tensor? labels)
     {
         Tensor Critic(Tensor x) => Discriminator.forward(x, labels);
         var penalty = zeros(1, device: real.device);
-        if (options.Loss == GanLoss.WganGp) penalty = penalty + AdversarialLosses.GradientPenalty(Critic, real, fake, options.GradientPenaltyWeight);
+        if (lossDefinition.GradientPenalty) penalty = penalty + AdversarialLosses.GradientPenalty(Critic, real, fake, options.GradientPenaltyWeight);
         if (options.R1Gamma > 0) penalty = penalty + AdversarialLosses.R1Penalty(Critic, real, options.R1Gamma);
         return penalty.sum();
     }
 
-    double ReportedD(Tensor outputs) => options.Loss is GanLoss.Minimax or GanLoss.NonSaturating
+    double ReportedD(Tensor outputs) => lossDefinition.OutputsAreLogits
         ? sigmoid(outputs.detach()).mean().item<float>()
         : outputs.detach().mean().item<float>();
 
