@@ -108,7 +108,8 @@ public static class RunFolders
             using var process = System.Diagnostics.Process.GetProcessById(pid);
             return !process.HasExited && process.StartTime.ToUniversalTime() <= started.AddSeconds(1) ? who : null;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { return null; }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { return null; }   // gone
+        catch (System.ComponentModel.Win32Exception) { return who; }   // another user's process we may not inspect: assume it writes
     }
 
     /// <summary>The fields of the claim on <paramref name="folder"/> (host, pid, command, started), or null where there is none.</summary>
