@@ -12,7 +12,8 @@ public static class CliProcess
         public string All => Output + Error;
     }
 
-    public static Result Run(IEnumerable<string> arguments, IDictionary<string, string>? environment = null, int timeoutSeconds = 300, string? workingDirectory = null)
+    /// <summary>Starts the command without waiting (for tests that stop it midway); its output is redirected.</summary>
+    public static Process Start(IEnumerable<string> arguments, IDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "FaceGen.Cli.dll");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -22,7 +23,12 @@ public static class CliProcess
         info.Environment["NO_COLOR"] = "1";
         info.Environment["COLUMNS"] = "200";
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
-        using var process = Process.Start(info)!;
+        return Process.Start(info)!;
+    }
+
+    public static Result Run(IEnumerable<string> arguments, IDictionary<string, string>? environment = null, int timeoutSeconds = 300, string? workingDirectory = null)
+    {
+        using var process = Start(arguments, environment, workingDirectory);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         var clock = Stopwatch.StartNew();

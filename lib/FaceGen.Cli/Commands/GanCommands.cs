@@ -11,7 +11,7 @@ namespace FaceGen.Cli.Commands;
 
 public sealed class TrainGanCommand : Command<TrainGanCommand.Settings>
 {
-    public sealed class Settings : DatasetSettings
+    public sealed class Settings : TrainingSettings
     {
         [CommandOption("--dataset <NAME|FOLDER>"), Description("synthetic (default), att, utkface, … or a folder of identity folders"), DefaultValue("synthetic")]
         public string Dataset { get; init; } = "synthetic";
@@ -74,19 +74,33 @@ public sealed class TrainGanCommand : Command<TrainGanCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         Devices.ConfigureThreads(s.Threads);
-        var options = new GanJobOptions
+        GanJobOptions options;
+        string folder;
+        string? resumeFrom = null;
+        if (s.Resume is not null)
         {
-            Dataset = s.Dataset, DataRoot = s.DataRoot, Arch = s.Arch, Loss = OptionNames.Parse<GanLoss>(s.Loss, "--loss"), Conditional = s.Conditional,
-            ImageSize = s.ImageSize ?? s.Size, Channels = s.Channels ?? 3, Steps = s.Steps, Batch = s.Batch, Seed = s.Seed,
-            Width = s.Width, Latent = s.Latent, Norm = s.DNorm is null ? null : OptionNames.Parse<DiscriminatorNorm>(s.DNorm, "--d-norm"), CriticSteps = s.CriticSteps,
-            EmaDecay = s.Ema, R1Gamma = s.R1, Flip = !s.NoFlip, Identities = s.Identities, PerIdentity = s.PerIdentity,
-            MaxImages = s.MaxImages, SkipBad = s.SkipBad, HoldOutFraction = s.HoldOut, SampleEvery = s.SampleEvery, EvaluateEvery = s.EvalEvery,
-            CheckpointEvery = s.CheckpointEvery, Device = s.Device,
-        };
-        if (!(s.HoldOut >= 0 && s.HoldOut < 1)) throw new ArgumentException($"--hold-out {s.HoldOut}: expected a fraction in [0, 1).");
-        var folder = RunFolders.Create("train-gan", s.Out);
-        AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
-        var result = ConsoleProgress.Run(progress => GanJob.Run(options, folder, progress));
+            var resumed = ResumeSupport.Open<GanJobOptions>(context, s, s.Steps, "train-gan",
+                (o, steps) => o with { Steps = steps ?? o.Steps, Device = s.Device ?? o.Device, DataRoot = s.DataRoot ?? o.DataRoot });
+            if (resumed is not { } r) return 0;
+            (options, folder, resumeFrom) = (r.Options, r.Run.Folder, r.Run.Checkpoint);
+        }
+        else
+        {
+            options = new GanJobOptions
+            {
+                Dataset = s.Dataset, DataRoot = s.DataRoot, Arch = s.Arch, Loss = OptionNames.Parse<GanLoss>(s.Loss, "--loss"), Conditional = s.Conditional,
+                ImageSize = s.ImageSize ?? s.Size, Channels = s.Channels ?? 3, Steps = s.Steps, Batch = s.Batch, Seed = s.Seed,
+                Width = s.Width, Latent = s.Latent, Norm = s.DNorm is null ? null : OptionNames.Parse<DiscriminatorNorm>(s.DNorm, "--d-norm"), CriticSteps = s.CriticSteps,
+                EmaDecay = s.Ema, R1Gamma = s.R1, Flip = !s.NoFlip, Identities = s.Identities, PerIdentity = s.PerIdentity,
+                MaxImages = s.MaxImages, SkipBad = s.SkipBad, HoldOutFraction = s.HoldOut, SampleEvery = s.SampleEvery, EvaluateEvery = s.EvalEvery,
+                CheckpointEvery = s.CheckpointEvery, Device = s.Device,
+            };
+            if (!(s.HoldOut >= 0 && s.HoldOut < 1)) throw new ArgumentException($"--hold-out {s.HoldOut}: expected a fraction in [0, 1).");
+            folder = RunFolders.Create("train-gan", s.Out);
+            AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
+        }
+        using var alive = RunFolders.KeepAlive(folder);
+        var result = ConsoleProgress.Run(progress => GanJob.Run(options, folder, progress, resumeFrom));
         AnsiConsole.MarkupLine(Markup.Escape($"{result.Steps} steps in {result.Seconds:F1} s ({result.StepsPerSecond:F2} steps/s); " +
             $"last: {string.Join(", ", result.LastStep.Select(kv => $"{kv.Key} {kv.Value:G4}"))}"));
         if (result.BestFrechetDistance is double fd)

@@ -9,7 +9,7 @@ namespace FaceGen.Cli.Commands;
 
 public sealed class TrainRecognizerCommand : Command<TrainRecognizerCommand.Settings>
 {
-    public sealed class Settings : DatasetSettings
+    public sealed class Settings : TrainingSettings
     {
         [CommandOption("--dataset <NAME|FOLDER>"), Description("synthetic (default), att, utkface, … or a folder of identity folders"), DefaultValue("synthetic")]
         public string Dataset { get; init; } = "synthetic";
@@ -69,18 +69,32 @@ public sealed class TrainRecognizerCommand : Command<TrainRecognizerCommand.Sett
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         Devices.ConfigureThreads(s.Threads);
-        var options = new RecognizerJobOptions
+        RecognizerJobOptions options;
+        string folder;
+        string? resumeFrom = null;
+        if (s.Resume is not null)
         {
-            Dataset = s.Dataset, DataRoot = s.DataRoot, Head = s.Head, TrainPerIdentity = s.TrainPerIdentity, SplitSeed = s.SplitSeed,
-            ImageSize = s.ImageSize ?? s.Size, Channels = s.Channels ?? DatasetRegistry.DefaultChannels(s.Dataset),
-            Width = s.Width, Embedding = s.Embedding, Scale = s.Scale, Margin = s.Margin, Steps = s.Steps, Batch = s.Batch,
-            LearningRate = s.LearningRate, WeightDecay = s.WeightDecay, Flip = !s.NoFlip, CropPadding = s.Crop, Jitter = s.Jitter,
-            Seed = s.Seed, Identities = s.Identities, PerIdentity = s.PerIdentity, MaxImages = s.MaxImages, SkipBad = s.SkipBad,
-            CheckpointEvery = s.CheckpointEvery, Device = s.Device,
-        };
-        var folder = RunFolders.Create("train-recognizer", s.Out);
-        AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
-        var result = ConsoleProgress.Run(progress => RecognizerJob.Run(options, folder, progress));
+            var resumed = ResumeSupport.Open<RecognizerJobOptions>(context, s, s.Steps, "train-recognizer",
+                (o, steps) => o with { Steps = steps ?? o.Steps, Device = s.Device ?? o.Device, DataRoot = s.DataRoot ?? o.DataRoot });
+            if (resumed is not { } r) return 0;
+            (options, folder, resumeFrom) = (r.Options, r.Run.Folder, r.Run.Checkpoint);
+        }
+        else
+        {
+            options = new RecognizerJobOptions
+            {
+                Dataset = s.Dataset, DataRoot = s.DataRoot, Head = s.Head, TrainPerIdentity = s.TrainPerIdentity, SplitSeed = s.SplitSeed,
+                ImageSize = s.ImageSize ?? s.Size, Channels = s.Channels ?? DatasetRegistry.DefaultChannels(s.Dataset),
+                Width = s.Width, Embedding = s.Embedding, Scale = s.Scale, Margin = s.Margin, Steps = s.Steps, Batch = s.Batch,
+                LearningRate = s.LearningRate, WeightDecay = s.WeightDecay, Flip = !s.NoFlip, CropPadding = s.Crop, Jitter = s.Jitter,
+                Seed = s.Seed, Identities = s.Identities, PerIdentity = s.PerIdentity, MaxImages = s.MaxImages, SkipBad = s.SkipBad,
+                CheckpointEvery = s.CheckpointEvery, Device = s.Device,
+            };
+            folder = RunFolders.Create("train-recognizer", s.Out);
+            AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
+        }
+        using var alive = RunFolders.KeepAlive(folder);
+        var result = ConsoleProgress.Run(progress => RecognizerJob.Run(options, folder, progress, resumeFrom));
         AnsiConsole.MarkupLine(Markup.Escape($"{result.Steps} steps in {result.Seconds:F1} s; final loss {result.LastStep["loss"]:F3}"));
         AnsiConsole.Write(EvalRecognizerCommand.Table(result.Evaluation));
         AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(folder, "report.html"))}");

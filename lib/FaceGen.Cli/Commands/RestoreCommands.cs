@@ -11,7 +11,7 @@ namespace FaceGen.Cli.Commands;
 
 public sealed class TrainRestoreCommand : Command<TrainRestoreCommand.Settings>
 {
-    public sealed class Settings : DatasetSettings
+    public sealed class Settings : TrainingSettings
     {
         [CommandOption("--task <TASK>"), Description("sr4 (×4 super-resolution) | denoise | inpaint"), DefaultValue("inpaint")]
         public string Task { get; init; } = "inpaint";
@@ -62,18 +62,32 @@ public sealed class TrainRestoreCommand : Command<TrainRestoreCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         Devices.ConfigureThreads(s.Threads);
-        var options = new RestorationJobOptions
+        RestorationJobOptions options;
+        string folder;
+        string? resumeFrom = null;
+        if (s.Resume is not null)
         {
-            Task = s.Task, Model = s.Model, Dataset = s.Dataset, DataRoot = s.DataRoot, ImageSize = s.Size, Channels = s.Channels ?? 3,
-            Width = s.Width, Latent = s.Latent, Beta = s.Beta, AdversarialWeight = s.AdversarialWeight,
-            NoiseSigmas = ParseSigmas(s.Noise), Masks = ParseMasks(s.Masks), Steps = s.Steps, Batch = s.Batch, LearningRate = s.LearningRate,
-            Seed = s.Seed, Identities = s.Identities, PerIdentity = s.PerIdentity, MaxImages = s.MaxImages, SkipBad = s.SkipBad,
-            EvaluationImages = s.EvaluationImages, Device = s.Device,
-        };
-        _ = options.Restoration;   // validates --task and --model before anything is written
-        var folder = RunFolders.Create("train-restore", s.Out);
-        AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
-        var result = ConsoleProgress.Run(progress => RestorationJob.Run(options, folder, progress, s.Recognizer));
+            var resumed = ResumeSupport.Open<RestorationJobOptions>(context, s, s.Steps, "train-restore",
+                (o, steps) => o with { Steps = steps ?? o.Steps, Device = s.Device ?? o.Device, DataRoot = s.DataRoot ?? o.DataRoot }, "--recognizer");
+            if (resumed is not { } r) return 0;
+            (options, folder, resumeFrom) = (r.Options, r.Run.Folder, r.Run.Checkpoint);
+        }
+        else
+        {
+            options = new RestorationJobOptions
+            {
+                Task = s.Task, Model = s.Model, Dataset = s.Dataset, DataRoot = s.DataRoot, ImageSize = s.Size, Channels = s.Channels ?? 3,
+                Width = s.Width, Latent = s.Latent, Beta = s.Beta, AdversarialWeight = s.AdversarialWeight,
+                NoiseSigmas = ParseSigmas(s.Noise), Masks = ParseMasks(s.Masks), Steps = s.Steps, Batch = s.Batch, LearningRate = s.LearningRate,
+                Seed = s.Seed, Identities = s.Identities, PerIdentity = s.PerIdentity, MaxImages = s.MaxImages, SkipBad = s.SkipBad,
+                EvaluationImages = s.EvaluationImages, Device = s.Device,
+            };
+            _ = options.Restoration;   // validates --task and --model before anything is written
+            folder = RunFolders.Create("train-restore", s.Out);
+            AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
+        }
+        using var alive = RunFolders.KeepAlive(folder);
+        var result = ConsoleProgress.Run(progress => RestorationJob.Run(options, folder, progress, s.Recognizer, resumeFrom));
         AnsiConsole.MarkupLine(Markup.Escape($"{result.Steps} steps in {result.Seconds:F1} s; final loss {result.LastStep["loss"]:F4}"));
         AnsiConsole.Write(EvalRestoreCommand.Table(result.Evaluation));
         AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(folder, "report.html"))}");

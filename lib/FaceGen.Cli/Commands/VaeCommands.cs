@@ -8,7 +8,7 @@ namespace FaceGen.Cli.Commands;
 
 public sealed class TrainVaeCommand : Command<TrainVaeCommand.Settings>
 {
-    public sealed class Settings : DatasetSettings
+    public sealed class Settings : TrainingSettings
     {
         [CommandOption("--dataset <NAME|FOLDER>"), Description("synthetic (default), att, utkface, fashion-mnist, … or a folder"), DefaultValue("synthetic")]
         public string Dataset { get; init; } = "synthetic";
@@ -68,19 +68,33 @@ public sealed class TrainVaeCommand : Command<TrainVaeCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         Devices.ConfigureThreads(s.Threads);
-        bool mlp = s.Arch == "mlp";
-        var options = new VaeJobOptions
+        VaeJobOptions options;
+        string folder;
+        string? resumeFrom = null;
+        if (s.Resume is not null)
         {
-            Dataset = s.Dataset, DataRoot = s.DataRoot, Arch = s.Arch, Conditional = s.Conditional,
-            ImageSize = s.ImageSize ?? (mlp ? 28 : s.Size), Channels = s.Channels ?? (mlp ? 1 : 3),
-            Latent = s.Latent, Width = s.Width, Beta = s.Beta, WarmupSteps = s.Warmup, Likelihood = s.Likelihood, Scale = s.Scale,
-            Epochs = s.Epochs, Steps = s.Steps, Batch = s.Batch, LearningRate = s.LearningRate, Seed = s.Seed,
-            Identities = s.Identities, PerIdentity = s.PerIdentity, MaxImages = s.MaxImages, SkipBad = s.SkipBad,
-            SampleEvery = s.SampleEvery, EvaluateEvery = s.EvalEvery, CheckpointEvery = s.CheckpointEvery, Device = s.Device,
-        };
-        var folder = RunFolders.Create("train-vae", s.Out);
-        AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
-        var result = ConsoleProgress.Run(progress => VaeJob.Run(options, folder, progress));
+            var resumed = ResumeSupport.Open<VaeJobOptions>(context, s, s.Steps, "train-vae",
+                (o, steps) => o with { Steps = steps ?? o.Steps, Device = s.Device ?? o.Device, DataRoot = s.DataRoot ?? o.DataRoot });
+            if (resumed is not { } r) return 0;
+            (options, folder, resumeFrom) = (r.Options, r.Run.Folder, r.Run.Checkpoint);
+        }
+        else
+        {
+            bool mlp = s.Arch == "mlp";
+            options = new VaeJobOptions
+            {
+                Dataset = s.Dataset, DataRoot = s.DataRoot, Arch = s.Arch, Conditional = s.Conditional,
+                ImageSize = s.ImageSize ?? (mlp ? 28 : s.Size), Channels = s.Channels ?? (mlp ? 1 : 3),
+                Latent = s.Latent, Width = s.Width, Beta = s.Beta, WarmupSteps = s.Warmup, Likelihood = s.Likelihood, Scale = s.Scale,
+                Epochs = s.Epochs, Steps = s.Steps, Batch = s.Batch, LearningRate = s.LearningRate, Seed = s.Seed,
+                Identities = s.Identities, PerIdentity = s.PerIdentity, MaxImages = s.MaxImages, SkipBad = s.SkipBad,
+                SampleEvery = s.SampleEvery, EvaluateEvery = s.EvalEvery, CheckpointEvery = s.CheckpointEvery, Device = s.Device,
+            };
+            folder = RunFolders.Create("train-vae", s.Out);
+            AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
+        }
+        using var alive = RunFolders.KeepAlive(folder);
+        var result = ConsoleProgress.Run(progress => VaeJob.Run(options, folder, progress, resumeFrom));
         AnsiConsole.MarkupLine(Markup.Escape($"{result.Steps} steps ({(double)result.Steps / result.BatchesPerEpoch:F1} epochs) in {result.Seconds:F1} s; " +
             $"held-out ELBO {result.TestElbo:F2} nats/image (best {result.BestTestElbo:F2} at step {result.BestStep})"));
         AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(folder, "report.html"))}");

@@ -63,8 +63,10 @@ public sealed record RestorationJobResult(string Folder, long Steps, double Seco
 /// </summary>
 public static class RestorationJob
 {
+    /// <summary>Trains, or with <c>resumeFrom</c> (a checkpoint of this run folder, <see cref="Training.RunResume"/>) restores it and
+    /// trains on to <c>options.Steps</c>, with the results of an uninterrupted run.</summary>
     public static RestorationJobResult Run(RestorationJobOptions options, string folder, IProgress<ProgressReport>? progress = null,
-        string? recognizer = null, params ITrainingCallback[] callbacks)
+        string? recognizer = null, string? resumeFrom = null, params ITrainingCallback[] callbacks)
     {
         var restoration = options.Restoration;
         var device = Devices.Resolve(options.Device);
@@ -81,6 +83,7 @@ public static class RestorationJob
                 RandomHorizontalFlip: true, Range: PixelRange.Unit, Device: device));
             var trainer = new Trainer(restorer, batches, new TrainerOptions(options.Steps, options.SampleEvery, options.CheckpointEvery, OutputFolder: folder),
                 callbacks.Append(new JobSupport.ProgressCallback($"train restore ({options.Task}, {options.Model})", progress)).ToArray());
+            if (resumeFrom is not null) trainer.LoadCheckpoint(resumeFrom);
             var clock = Stopwatch.StartNew();
             var history = trainer.Run();
             double seconds = clock.Elapsed.TotalSeconds;

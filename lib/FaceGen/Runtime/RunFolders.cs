@@ -49,6 +49,80 @@ public static class RunFolders
         }
     }
 
+    /// <summary>How often a training process marks its claim as alive (<see cref="KeepAlive"/>).</summary>
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>A claim from another host whose heartbeat is older than this (ten missed beats) is taken to be dead.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(5);
+
+    /// <summary>Marks the claim on <paramref name="folder"/> as alive (its file's modification time) every
+    /// <see cref="HeartbeatInterval"/> until disposed, so that <see cref="Reclaim"/> on another host of a cluster can tell
+    /// a run that is still being written from one whose node died.</summary>
+    public static IDisposable KeepAlive(string folder)
+    {
+        var owner = Path.Combine(folder, OwnerFile);
+        return new Timer(_ =>
+        {
+            try { File.SetLastWriteTimeUtc(owner, DateTime.UtcNow); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }   // the next beat tries again
+        }, null, TimeSpan.Zero, HeartbeatInterval);
+    }
+
+    /// <summary>Claims an existing run folder again (<c>facegen train … --resume</c>). Refused while the process that
+    /// holds the claim lives: on this host, a running process with that id which started before the claim was written
+    /// (a later one merely reuses the id); on another host, a heartbeat younger than <see cref="StaleAfter"/>. A dead
+    /// claim is renamed aside (of two takers only one rename succeeds) and the folder claimed anew.</summary>
+    public static void Reclaim(string folder, string command)
+    {
+        var owner = Path.Combine(folder, OwnerFile);
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            if (TryClaim(folder, command)) return;
+            if (LiveWriter(folder) is string writer)
+                throw new IOException($"--resume {folder}: the run is still being written by {writer}. Wait for it to finish or stop it, then resume.");
+            var aside = $"{owner}.dead-{Environment.ProcessId}-{Guid.NewGuid():N}";
+            try { File.Move(owner, aside); }
+            catch (FileNotFoundException) { continue; }   // another taker moved it first: look again
+            File.Delete(aside);
+        }
+        throw new IOException($"--resume {folder}: another facegen process claimed the run at the same moment; nothing was changed.");
+    }
+
+    /// <summary>Who is writing <paramref name="folder"/> now, in words, or null when its claim is absent or dead.</summary>
+    public static string? LiveWriter(string folder)
+    {
+        if (ReadClaim(folder) is not { } fields) return null;
+        var heartbeat = File.GetLastWriteTimeUtc(Path.Combine(folder, OwnerFile));
+        if (!fields.TryGetValue("host", out var host) || !fields.TryGetValue("pid", out var pidText) || !int.TryParse(pidText, out int pid))
+            return null;   // not a claim facegen wrote: nobody to wait for
+        var started = fields.TryGetValue("started", out var s) && DateTime.TryParse(s, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.RoundtripKind, out var t) ? t.ToUniversalTime() : DateTime.MaxValue;
+        var who = $"process {pid} on {host} ({fields.GetValueOrDefault("command", "facegen")}, started {started:u})";
+        if (host != Environment.MachineName)
+            return DateTime.UtcNow - heartbeat < StaleAfter
+                ? who + $"; its heartbeat is {(DateTime.UtcNow - heartbeat).TotalSeconds:F0} s old, and a claim counts as dead after {StaleAfter.TotalMinutes:F0} min without one"
+                : null;
+        if (pid == Environment.ProcessId) return null;
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited && process.StartTime.ToUniversalTime() <= started.AddSeconds(1) ? who : null;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { return null; }   // gone
+        catch (System.ComponentModel.Win32Exception) { return who; }   // another user's process we may not inspect: assume it writes
+    }
+
+    /// <summary>The fields of the claim on <paramref name="folder"/> (host, pid, command, started), or null where there is none.</summary>
+    public static IReadOnlyDictionary<string, string>? ReadClaim(string folder)
+    {
+        try
+        {
+            return File.ReadAllLines(Path.Combine(folder, OwnerFile)).Select(l => l.Split(' ', 2)).Where(p => p.Length == 2)
+                .GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.First()[1]);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
+    }
+
     /// <summary>Creates <see cref="OwnerFile"/> in <paramref name="folder"/> unless it exists (an atomic create-new).</summary>
     static bool TryClaim(string folder, string command)
     {

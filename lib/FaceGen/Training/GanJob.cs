@@ -57,7 +57,10 @@ public static class GanJob
 {
     const int EvaluationSamples = 512;
 
-    public static GanJobResult Run(GanJobOptions options, string folder, IProgress<ProgressReport>? progress = null, params ITrainingCallback[] callbacks)
+    /// <summary>Trains, or with <c>resumeFrom</c> (a checkpoint of this run folder, <see cref="RunResume"/>) restores it and
+    /// trains on to <c>options.Steps</c>, with the results of an uninterrupted run.</summary>
+    public static GanJobResult Run(GanJobOptions options, string folder, IProgress<ProgressReport>? progress = null, string? resumeFrom = null,
+        params ITrainingCallback[] callbacks)
     {
         if (options.Arch == "tutorial")
             throw new ArgumentException("--arch tutorial: the tutorial's Keras generator never upsamples — it outputs 3×4×4 images, so it " +
@@ -94,13 +97,15 @@ public static class GanJob
             new TrainerOptions(options.Steps, options.SampleEvery, options.CheckpointEvery, options.EvaluateEvery,
                 new Evaluation("fd_pixels8", PixelFd), folder),
             callbacks.Append(new JobSupport.ProgressCallback("train gan", progress)).ToArray());
+        if (resumeFrom is not null) trainer.LoadCheckpoint(resumeFrom);
+        long firstStep = trainer.StepsDone;
         var clock = Stopwatch.StartNew();
         var history = trainer.Run();
         double seconds = clock.Elapsed.TotalSeconds;
         trainer.SaveCheckpoint(Path.Combine(folder, "checkpoints", "final"));
 
         var best = history.Best("eval_fd_pixels8", higherIsBetter: false);
-        var result = new GanJobResult(folder, trainer.StepsDone, seconds, trainer.StepsDone / seconds,
+        var result = new GanJobResult(folder, trainer.StepsDone, seconds, (trainer.StepsDone - firstStep) / seconds,
             GanArchitecture.ParameterCount(gan.Generator), GanArchitecture.ParameterCount(gan.Discriminator),
             history.Records[^1].Metrics, best?.Value, best?.Step);
         JobSupport.WriteJson(folder, "metrics.json", result);

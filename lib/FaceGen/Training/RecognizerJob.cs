@@ -59,7 +59,10 @@ public sealed record RecognizerJobResult(string Folder, long Steps, double Secon
 /// </summary>
 public static class RecognizerJob
 {
-    public static RecognizerJobResult Run(RecognizerJobOptions options, string folder, IProgress<ProgressReport>? progress = null, params ITrainingCallback[] callbacks)
+    /// <summary>Trains, or with <c>resumeFrom</c> (a checkpoint of this run folder, <see cref="RunResume"/>) restores it and
+    /// trains on to <c>options.Steps</c>, with the results of an uninterrupted run.</summary>
+    public static RecognizerJobResult Run(RecognizerJobOptions options, string folder, IProgress<ProgressReport>? progress = null, string? resumeFrom = null,
+        params ITrainingCallback[] callbacks)
     {
         var kind = RecognitionHead.Parse(options.Head);
         var device = Devices.Resolve(options.Device);
@@ -76,6 +79,7 @@ public static class RecognizerJob
                 RandomHorizontalFlip: options.Flip, Range: PixelRange.Unit, Device: device));
             var trainer = new Trainer(recognizer, batches, new TrainerOptions(options.Steps, CheckpointEvery: options.CheckpointEvery, OutputFolder: folder),
                 callbacks.Append(new JobSupport.ProgressCallback("train recognizer", progress)).ToArray());
+            if (resumeFrom is not null) trainer.LoadCheckpoint(resumeFrom);
             var clock = Stopwatch.StartNew();
             var history = trainer.Run();
             double seconds = clock.Elapsed.TotalSeconds;

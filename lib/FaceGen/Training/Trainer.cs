@@ -172,7 +172,13 @@ public sealed class Trainer
         if (!File.Exists(stateFile)) throw new FileNotFoundException($"{folder} is not a checkpoint (no trainer.json).", stateFile);
         var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(stateFile), JobSupport.Json)
                     ?? throw new InvalidDataException($"{stateFile}: empty checkpoint state.");
-        foreach (var (name, module) in model.Modules) module.load(Path.Combine(folder, $"{name}.module"));
+        foreach (var (name, module) in model.Modules)
+        {
+            var weights = Path.Combine(folder, $"{name}.module");
+            if (!File.Exists(weights))
+                throw new Data.DataException(folder, $"has no {name}.module: the checkpoint was written by another kind of model ({string.Join(", ", Directory.EnumerateFiles(folder, "*.module").Select(Path.GetFileName))}).");
+            module.load(weights);
+        }
         foreach (var (name, optimizer) in model.Optimizers) optimizer.load_state_dict(Path.Combine(folder, $"{name}.optimizer"));
         using (var rng = tensor(File.ReadAllBytes(Path.Combine(folder, "rng.bin")), ScalarType.Byte)) set_rng_state(rng);
         History = TrainingHistory.FromCsv(File.ReadAllText(Path.Combine(folder, "history.csv")), Path.Combine(folder, "history.csv"));

@@ -57,7 +57,10 @@ public sealed record VaeEvaluation(int Images, double Elbo, double Reconstructio
 /// </summary>
 public static class VaeJob
 {
-    public static VaeJobResult Run(VaeJobOptions options, string folder, IProgress<ProgressReport>? progress = null, params ITrainingCallback[] callbacks)
+    /// <summary>Trains, or with <c>resumeFrom</c> (a checkpoint of this run folder, <see cref="RunResume"/>) restores it and
+    /// trains on to <c>options.Steps</c>, with the results of an uninterrupted run.</summary>
+    public static VaeJobResult Run(VaeJobOptions options, string folder, IProgress<ProgressReport>? progress = null, string? resumeFrom = null,
+        params ITrainingCallback[] callbacks)
     {
         var device = Devices.Resolve(options.Device);
         Seeding.Seed(options.Seed);
@@ -84,6 +87,7 @@ public static class VaeJob
                 new TrainerOptions(steps, options.SampleEvery, options.CheckpointEvery, options.EvaluateEvery > 0 ? options.EvaluateEvery : perEpoch,
                     new Evaluation("test_elbo", TestElbo, HigherIsBetter: true), folder),
                 callbacks.Append(new JobSupport.ProgressCallback("train vae", progress)).ToArray());
+            if (resumeFrom is not null) trainer.LoadCheckpoint(resumeFrom);
             var clock = Stopwatch.StartNew();
             var history = trainer.Run();
             double seconds = clock.Elapsed.TotalSeconds;
