@@ -19,11 +19,11 @@ namespace FaceGen.Experiments;
 /// </summary>
 public sealed class CellClaims
 {
-    /// <summary>How often a held claim's heartbeat is rewritten.</summary>
-    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(30);
+    /// <summary>How often a held claim's heartbeat is rewritten (the run folders' interval).</summary>
+    public static readonly TimeSpan HeartbeatInterval = RunFolders.HeartbeatInterval;
 
-    /// <summary>A claim whose heartbeat is older than this is taken to be dead (ten missed heartbeats).</summary>
-    public TimeSpan StaleAfter { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>A claim whose heartbeat is older than this is taken to be dead (as a run folder's claim).</summary>
+    public TimeSpan StaleAfter { get; init; } = RunFolders.StaleAfter;
 
     readonly string claimsFolder;
     readonly string attemptsLog;
@@ -74,7 +74,7 @@ public sealed class CellClaims
 
     /// <summary>Dead: on this host with its process gone, or silent for longer than <see cref="StaleAfter"/>.</summary>
     public bool IsDead(Owner owner) =>
-        (owner.Host == Environment.MachineName && !ProcessIsRunning(owner.ProcessId)) || DateTime.UtcNow - owner.HeartbeatUtc > StaleAfter;
+        (owner.Host == Environment.MachineName && !RunFolders.ProcessAlive(owner.ProcessId, DateTime.MaxValue)) || DateTime.UtcNow - owner.HeartbeatUtc > StaleAfter;
 
     /// <summary>How many claims each cell has had (from attempts.log): a cell redone after a dead worker counts 2.</summary>
     public static IReadOnlyDictionary<string, int> Attempts(string experimentFolder)
@@ -96,16 +96,6 @@ public sealed class CellClaims
             return new Owner(fields["host"], int.Parse(fields["pid"], CultureInfo.InvariantCulture), heartbeat);
         }
         catch (Exception e) when (e is IOException or FormatException or KeyNotFoundException or UnauthorizedAccessException) { return null; }
-    }
-
-    static bool ProcessIsRunning(int pid)
-    {
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException) { return false; }
     }
 
     /// <summary>A held claim: its heartbeat is rewritten on a timer until it is released (the folder deleted).</summary>

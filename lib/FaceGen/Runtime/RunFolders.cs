@@ -49,10 +49,11 @@ public static class RunFolders
         }
     }
 
-    /// <summary>How often a training process marks its claim as alive (<see cref="KeepAlive"/>).</summary>
+    /// <summary>How often a writer marks its claim as alive (<see cref="KeepAlive"/>; ablation cell claims too).</summary>
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(30);
 
-    /// <summary>A claim from another host whose heartbeat is older than this (ten missed beats) is taken to be dead.</summary>
+    /// <summary>A claim from another host whose heartbeat is older than this (ten missed beats) is taken to be dead
+    /// (run folders and ablation cell claims).</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(5);
 
     /// <summary>Marks the claim on <paramref name="folder"/> as alive (its file's modification time) every
@@ -102,14 +103,21 @@ public static class RunFolders
             return DateTime.UtcNow - heartbeat < StaleAfter
                 ? who + $"; its heartbeat is {(DateTime.UtcNow - heartbeat).TotalSeconds:F0} s old, and a claim counts as dead after {StaleAfter.TotalMinutes:F0} min without one"
                 : null;
-        if (pid == Environment.ProcessId) return null;
+        return pid != Environment.ProcessId && ProcessAlive(pid, started) ? who : null;
+    }
+
+    /// <summary>Whether process <paramref name="pid"/> of this host still runs and is the one that claimed: it started no
+    /// later than <paramref name="claimedUtc"/> (a later process merely reuses the id; <see cref="DateTime.MaxValue"/>
+    /// when the claim's time is unknown). Used for run folders and for ablation cell claims.</summary>
+    public static bool ProcessAlive(int pid, DateTime claimedUtc)
+    {
         try
         {
             using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited && process.StartTime.ToUniversalTime() <= started.AddSeconds(1) ? who : null;
+            return !process.HasExited && (claimedUtc == DateTime.MaxValue || process.StartTime.ToUniversalTime() <= claimedUtc.AddSeconds(1));
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { return null; }   // gone
-        catch (System.ComponentModel.Win32Exception) { return who; }   // another user's process we may not inspect: assume it writes
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException) { return false; }   // gone
+        catch (System.ComponentModel.Win32Exception) { return true; }   // another user's process we may not inspect: assume it writes
     }
 
     /// <summary>The fields of the claim on <paramref name="folder"/> (host, pid, command, started), or null where there is none.</summary>
