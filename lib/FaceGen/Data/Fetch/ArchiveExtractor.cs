@@ -81,8 +81,14 @@ internal static class ArchiveExtractor
             else
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                await using var data = entry.Open();
-                await WriteAsync(bounds.Entry(entry.FullName, data, entry.Length, () => entry.CompressedLength), path, ct);
+                // .NET stops reading an entry at the size its header declares, so a forged size cannot unpack more than
+                // was checked above; it yields a cut file instead, which the CRC-32 of the data read then reveals.
+                var crc = new Crc32();
+                await using (var data = entry.Open())
+                    await WriteAsync(bounds.Entry(entry.FullName, data, () => entry.CompressedLength, crc.Append), path, ct);
+                if (crc.Value != entry.Crc32)
+                    bounds.Refuse($"entry '{entry.FullName}'", $"does not match its CRC-32 (computed {crc.Value:x8}, recorded {entry.Crc32:x8}): "
+                        + "its data is damaged or its header forged");
             }
             if (++done % ReportEvery == 0 || done == total) progress?.Report(new(task, done, total, "files"));
         }
@@ -108,7 +114,7 @@ internal static class ArchiveExtractor
                     var path = SafePath(folder, entry.Name, archive);
                     bounds.CheckDeclared(entry.Name, entry.Length, null); // a tar header comes just before its data
                     Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                    await WriteAsync(bounds.Entry(entry.Name, entry.DataStream ?? Stream.Null, entry.Length, null), path, ct);
+                    await WriteAsync(bounds.Entry(entry.Name, entry.DataStream ?? Stream.Null, null), path, ct);
                     break;
                 case TarEntryType.GlobalExtendedAttributes:
                     continue; // pax metadata for the whole archive, not content
@@ -126,7 +132,7 @@ internal static class ArchiveExtractor
     {
         var name = Path.GetFileNameWithoutExtension(archive); // "x.txt.gz" → "x.txt"
         await using var file = File.OpenRead(archive);
-        await using var input = bounds.Entry(name, new GZipStream(file, CompressionMode.Decompress), null, () => file.Position);
+        await using var input = bounds.Entry(name, new GZipStream(file, CompressionMode.Decompress), () => file.Position);
         await WriteAsync(input, Path.Combine(folder, name), ct);
         return [];
     }
@@ -150,14 +156,14 @@ internal static class ArchiveExtractor
             Check(name, declared, compressed is long packed ? (length, packed) : null, "declares");
         }
 
-        /// <summary>The data of one entry, counted as it is read: past a limit, or past the <paramref name="declaredLength"/>
-        /// of its header, reading fails. <paramref name="packed"/> gives the compressed bytes behind it, for the ratio.</summary>
-        public Stream Entry(string name, Stream data, long? declaredLength, Func<long>? packed) =>
-            new CountingStream(data, (read, delta) =>
+        /// <summary>The data of one entry, counted as it is read (a second line of defence behind the header checks, should a
+        /// reader ever trust the data over the header). <paramref name="packed"/> gives the compressed bytes behind it, for
+        /// the ratio; <paramref name="observe"/> sees every chunk.</summary>
+        public Stream Entry(string name, Stream data, Func<long>? packed, CountingStream.Observer? observe = null) =>
+            new CountingStream(data, (read, chunk) =>
             {
-                written += delta;
-                if (read > declaredLength)
-                    Refuse($"entry '{name}'", $"holds more than the {declaredLength:N0} bytes its header declares (a forged header)");
+                written += chunk.Length;
+                observe?.Invoke(read, chunk);
                 CheckFile(name, read, "unpacks to more than");
                 Check(name, written, packed is null ? null : (read, packed()), "unpacks to more than");
             });
@@ -182,27 +188,32 @@ internal static class ArchiveExtractor
                     + "(a decompression bomb)");
         }
 
-        void Refuse(string subject, string why) =>
+        public void Refuse(string subject, string why) =>
             throw new DataException(archive, $"refusing to unpack: {subject} {why}. Nothing was installed; the archive is kept in "
                 + "the downloads folder. If it is genuine, report it; otherwise delete it and run the fetch again.");
     }
 
-    /// <summary>A read-only stream that reports, after each read, the bytes read so far and the bytes just read.</summary>
-    sealed class CountingStream(Stream inner, Action<long, int> onRead) : Stream
+    /// <summary>A read-only stream that shows every chunk read, with the bytes read so far, to an observer.</summary>
+    sealed class CountingStream(Stream inner, CountingStream.Observer onRead) : Stream
     {
+        public delegate void Observer(long total, ReadOnlySpan<byte> chunk);
+
         long read;
 
-        public override int Read(Span<byte> buffer) => Counted(inner.Read(buffer));
-        public override int Read(byte[] buffer, int offset, int count) => Counted(inner.Read(buffer, offset, count));
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) =>
-            Counted(await inner.ReadAsync(buffer, ct));
+        public override int Read(Span<byte> buffer) => Counted(buffer, inner.Read(buffer));
+        public override int Read(byte[] buffer, int offset, int count) => Counted(buffer.AsSpan(offset), inner.Read(buffer, offset, count));
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+        {
+            int n = await inner.ReadAsync(buffer, ct);
+            return Counted(buffer.Span, n);
+        }
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
             ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
 
-        int Counted(int n)
+        int Counted(Span<byte> buffer, int n)
         {
             read += n;
-            if (n > 0) onRead(read, n);
+            if (n > 0) onRead(read, buffer[..n]);
             return n;
         }
 
@@ -239,5 +250,25 @@ internal static class ArchiveExtractor
             throw new DataException(archive, $"entry '{name}' points outside the extraction folder; refusing to unpack "
                 + "this archive. Delete it and run the fetch again.");
         return path.TrimEnd(Path.DirectorySeparatorChar);
+    }
+
+    /// <summary>CRC-32 (ISO-HDLC, the zip and gzip checksum: polynomial 0xEDB88320, reflected), computed incrementally.</summary>
+    sealed class Crc32
+    {
+        static readonly uint[] Table = Enumerable.Range(0, 256).Select(n =>
+        {
+            uint c = (uint)n;
+            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
+            return c;
+        }).ToArray();
+
+        uint state = 0xFFFFFFFF;
+
+        public uint Value => ~state;
+
+        public void Append(long _, ReadOnlySpan<byte> chunk)
+        {
+            foreach (byte b in chunk) state = Table[(state ^ b) & 0xFF] ^ (state >> 8);
+        }
     }
 }
