@@ -29,7 +29,7 @@ public static class DatasetCatalog
         ExpectedPaths: ["s1/1.pgm", "s40/10.pgm"],
         Notes: "No published checksum: the fetch reports the SHA-256 it computed so that you can compare it.",
         MaxBytes: 64L << 20, // 400 × 10,304-byte PGMs: 4.1 MB
-        Contents: ["s*/*.pgm"]);
+        Contents: ["s*/*.pgm", "README"]);
 
     /// <summary>Labeled Faces in the Wild, original (unaligned) 250×250 JPEGs: 13,233 images of 5,749 people.</summary>
     public static CatalogEntry Lfw { get; } = new(
