@@ -42,11 +42,11 @@ internal static class FolderScan
         if (!options.SkipBad)
         {
             int loose = misplaced.Count(Loose);
-            throw new DataException(root, $"{misplaced.Count} image file(s) lie outside the layout {layout} and would not be loaded " +
+            throw new DataException(root, $"{misplaced.Count} image file(s) lie outside the expected layout ({layout}) and would not be loaded " +
                 $"({loose} loose in the folder itself, {misplaced.Count - loose} in nested subfolders); the first is {misplaced[0]}. " +
                 "Move them into place, or load with SkipBad to skip them.");
         }
-        foreach (var file in misplaced) report.Skip(file, $"outside the layout {layout} ({(Loose(file) ? "loose in the data set folder" : "in a nested subfolder")}); not loaded.");
+        foreach (var file in misplaced) report.Skip(file, $"outside the expected layout ({layout}), {(Loose(file) ? "loose in the data set folder" : "in a nested subfolder")}; not loaded.");
     }
 
     static string[] Sorted(IEnumerable<string> paths) =>

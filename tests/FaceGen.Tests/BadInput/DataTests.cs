@@ -108,11 +108,11 @@ public class DataTests
         var nested = WriteSolid(Path.Combine(root, "ann", "holiday", "beach.png"), 8, 8, 1, 2, 3);
         var sheet = Path.Combine(root, "..", "sheet.png");
         var result = CliProcess.Run(["data", "preview", root, "--size", "16", "--out", sheet], Env(root));
-        Refused(result, root, "2 image file(s) lie outside the layout", "1 loose", "1 in nested", nested);
+        Refused(result, root, "2 image file(s) lie outside the expected layout", "1 loose", "1 in nested", nested);
 
         var skipped = CliProcess.Run(["data", "preview", root, "--size", "16", "--skip-bad", "--out", sheet], Env(root));
         Assert.True(skipped.ExitCode == 0, skipped.All);
-        AssertMentions(skipped, "faces: 4 images", "2 skipped", $"skipped {loose}: outside the layout", $"skipped {nested}: outside the layout");
+        AssertMentions(skipped, "faces: 4 images", "2 skipped", $"skipped {loose}: outside the expected layout", $"skipped {nested}: outside the expected layout");
 
         // A cached load never hides one that appears later: the misplaced files are part of the cache key.
         var options = Options(size: 16) with { UseCache = true, CacheFolder = TestPaths.NewTempFolder() };
