@@ -21,9 +21,15 @@ public static partial class AttFacesLoader
         IProgress<ProgressReport>? progress = null) =>
         LoadSession.Run(options, report, (o, r) =>
         {
-            var folder = FolderScan.RequireFolder(root, "the AT&T layout sN/M.pgm (s1 … s40, 1.pgm … 10.pgm)");
+            const string layout = "the AT&T layout sN/M.pgm (s1 … s40, 1.pgm … 10.pgm)";
+            var folder = FolderScan.RequireFolder(root, layout);
             var inputs = FolderScan.FilesInSubfolders(folder);
-            return DatasetCache.GetOrLoad("att", "att sN/M.pgm", inputs, o, r, () => Decode(folder, inputs, o, r, progress));
+            var misplaced = FolderScan.MisplacedImages(folder, depth: 2); // in the cache key, so that they are never silent
+            return DatasetCache.GetOrLoad("att", "att sN/M.pgm", [.. inputs, .. misplaced], o, r, () =>
+            {
+                FolderScan.RejectMisplaced(folder, misplaced, 2, layout, o, r);
+                return Decode(folder, inputs, o, r, progress);
+            });
         });
 
     /// <summary>Parses "sN/M.pgm" (the last folder and the file name of <paramref name="path"/>) into

@@ -62,8 +62,9 @@ public static class DatasetCache
     }
 
     /// <summary>Raised whenever decoding changes what pixels a file gives, so that older caches are not reused
-    /// (2: PGM/PPM read by <see cref="NetpbmFile"/> instead of ImageSharp).</summary>
-    const string DecoderVersion = "decoder 2";
+    /// (2: PGM/PPM read by <see cref="NetpbmFile"/> instead of ImageSharp; 3: truncated JPEG/PNG/BMP/PBM refused by
+    /// <see cref="ImageIntegrity"/>, where ImageSharp had filled them with grey).</summary>
+    const string DecoderVersion = "decoder 3";
 
     /// <summary>SHA-256 (first 128 bits, hex) of the loader text, the decoder version, the options' key text and each input's
     /// full path, length and last-write time (UTC ticks).</summary>

@@ -14,49 +14,64 @@ public sealed record IdxArray(int[] Shape, byte[] Data);
 /// </summary>
 public static class IdxFile
 {
-    /// <summary>Reads an IDX file. Throws <see cref="DataException"/> naming the file when it is not IDX,
-    /// not unsigned bytes, truncated, or longer than its header says.</summary>
+    /// <summary>Most dimensions read: the loaders take (N), (N, H, W) or (N, C, H, W).</summary>
+    public const int MaxDimensions = 4;
+
+    /// <summary>Most data bytes read into memory: 1 GiB, 20 times Fashion-MNIST's training images (47 MB). The header is
+    /// checked against it before anything is allocated or decompressed.</summary>
+    public const long MaxDataBytes = 1L << 30;
+
+    /// <summary>Reads an IDX file. Throws <see cref="DataException"/> naming the file when it is not IDX, not unsigned
+    /// bytes, has more than <see cref="MaxDimensions"/> dimensions or more than <see cref="MaxDataBytes"/> of data, is
+    /// truncated, or longer than its header says. A gzipped file is decompressed only as far as its header declares
+    /// plus one byte, so that a small .gz that would inflate to gigabytes costs no more than the data it claims.</summary>
     public static IdxArray Read(string path)
     {
-        byte[] bytes = ReadMaybeGzipped(path);
-        if (bytes.Length < 4 || bytes[0] != 0 || bytes[1] != 0)
-            throw new DataException(path, "not an IDX file (it must start with two zero bytes, a type code and a dimension count).");
-        if (bytes[2] != 0x08)
-            throw new DataException(path, $"IDX element type 0x{bytes[2]:X2} is not supported; only unsigned bytes (0x08), as in MNIST and Fashion-MNIST.");
-        int dims = bytes[3];
-        int headerLength = 4 + 4 * dims;
-        if (dims == 0 || bytes.Length < headerLength)
-            throw new DataException(path, $"IDX header with {dims} dimensions is truncated ({bytes.Length} bytes).");
-        var shape = new int[dims];
-        for (int d = 0; d < dims; d++)
-        {
-            shape[d] = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4 + 4 * d));
-            if (shape[d] < 0) throw new DataException(path, $"IDX dimension {d} is negative ({shape[d]}).");
-        }
-        long expected = shape.Aggregate(1L, (a, b) => a * b);
-        long actual = bytes.Length - headerLength;
-        if (actual < expected)
-            throw new DataException(path, $"truncated: the header says ({string.Join(", ", shape)}) = {expected:N0} bytes of data, the file holds {actual:N0}. Download it again.");
-        if (actual > expected)
-            throw new DataException(path, $"{actual - expected:N0} bytes after the ({string.Join(", ", shape)}) data the header describes: not a clean IDX file. Download it again.");
-        return new IdxArray(shape, bytes[headerLength..]);
-    }
-
-    static byte[] ReadMaybeGzipped(string path)
-    {
         if (!File.Exists(path)) throw new DataException(path, "file not found.");
-        byte[] raw = File.ReadAllBytes(path);
-        if (raw.Length < 2 || raw[0] != 0x1F || raw[1] != 0x8B) return raw;
+        using var file = File.OpenRead(path);
+        bool gzipped = file.ReadByte() == 0x1F && file.ReadByte() == 0x8B;
+        file.Position = 0;
+        using Stream input = gzipped ? new GZipStream(file, CompressionMode.Decompress) : file;
         try
         {
-            using var gzip = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            gzip.CopyTo(output);
-            return output.ToArray();
+            var start = new byte[4];
+            int got = input.ReadAtLeast(start, 4, throwOnEndOfStream: false);
+            if (got < 4 || start[0] != 0 || start[1] != 0)
+                throw new DataException(path, "not an IDX file (it must start with two zero bytes, a type code and a dimension count).");
+            if (start[2] != 0x08)
+                throw new DataException(path, $"IDX element type 0x{start[2]:X2} is not supported; only unsigned bytes (0x08), as in MNIST and Fashion-MNIST.");
+            int dims = start[3];
+            if (dims is 0 or > MaxDimensions)
+                throw new DataException(path, $"IDX header with {dims} dimensions; expected 1 to {MaxDimensions}.");
+            var sizes = new byte[4 * dims];
+            got = input.ReadAtLeast(sizes, sizes.Length, throwOnEndOfStream: false);
+            if (got < sizes.Length)
+                throw new DataException(path, $"IDX header with {dims} dimensions is truncated ({4 + got} bytes).");
+            var shape = new int[dims];
+            for (int d = 0; d < dims; d++)
+            {
+                shape[d] = BinaryPrimitives.ReadInt32BigEndian(sizes.AsSpan(4 * d));
+                if (shape[d] < 0) throw new DataException(path, $"IDX dimension {d} is negative ({shape[d]}).");
+            }
+            string shapeText = string.Join(", ", shape);
+            long expected = ArrayShape.Bytes(path, shape.Select(d => (long)d), 1);
+            if (expected > MaxDataBytes)
+                throw new DataException(path, $"the IDX header declares shape ({shapeText}) = {expected:N0} bytes of data, above the limit of " +
+                    $"{MaxDataBytes:N0} bytes (IdxFile.MaxDataBytes); refused before reading it.");
+            if (!gzipped && file.Length - file.Position < expected)
+                throw new DataException(path, $"truncated: the header says ({shapeText}) = {expected:N0} bytes of data, the file holds {file.Length - file.Position:N0}. Download it again.");
+            var data = new byte[expected];
+            long actual = input.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+            if (actual < expected)
+                throw new DataException(path, $"truncated: the header says ({shapeText}) = {expected:N0} bytes of data, the {(gzipped ? "decompressed " : "")}file holds {actual:N0}. Download it again.");
+            if (input.ReadByte() >= 0)
+                throw new DataException(path, $"more data after the ({shapeText}) = {expected:N0} bytes the header describes: not a clean IDX file; " +
+                    (gzipped ? "decompression stopped there. " : "") + "Download it again.");
+            return new IdxArray(shape, data);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
         {
-            throw new DataException(path, $"the gzip data is corrupt or truncated ({e.Message}). Download the file again.", e);
+            throw new DataException(path, (gzipped ? "the gzip data is corrupt or truncated" : "could not read the file") + $" ({e.Message}). Download the file again.", e);
         }
     }
 }

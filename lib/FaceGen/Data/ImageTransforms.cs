@@ -53,8 +53,10 @@ public static class ImageTransforms
     public static DecodedImage DecodeFile(string path, ImageLoadOptions options)
     {
         if (IsNetpbm(path)) return DecodeNetpbm(path, options);
-        using var stream = OpenImage(path);
+        var bytes = ReadAll(path);
+        using var stream = new MemoryStream(bytes, writable: false);
         Identify(path, stream, options);
+        ImageIntegrity.Verify(path, bytes);
         stream.Position = 0;
         Image<Rgb24> image;
         try { image = Image.Load<Rgb24>(SingleThreaded, stream); }
@@ -105,6 +107,8 @@ public static class ImageTransforms
     static byte[] ReadAll(string path)
     {
         using var stream = OpenImage(path);
+        if (stream.Length > Array.MaxLength)
+            throw new DataException(path, $"file of {stream.Length:N0} bytes is far too large for an image; replace or delete it, or load with SkipBad to skip it.");
         var bytes = new byte[stream.Length];
         stream.ReadExactly(bytes);
         return bytes;

@@ -77,6 +77,8 @@ public static partial class NpyFile
     public static NpyArray Read(string path)
     {
         if (!File.Exists(path)) throw new DataException(path, "file not found.");
+        if (new FileInfo(path).Length > Array.MaxLength)
+            throw new DataException(path, $"file of {new FileInfo(path).Length:N0} bytes is too large to read into memory at once.");
         byte[] bytes = File.ReadAllBytes(path);
         if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic))
             throw new DataException(path, "not a NumPy .npy file (it must start with \\x93NUMPY).");
@@ -90,7 +92,7 @@ public static partial class NpyFile
 
         var (dtype, shape) = ParseHeader(path, header);
         var array = new NpyArray(dtype, shape, []);
-        long expected = array.Count * array.ElementSize;
+        long expected = ArrayShape.Bytes(path, shape, array.ElementSize);
         long actual = bytes.Length - dataStart;
         if (actual < expected)
             throw new DataException(path, $"truncated: shape ({string.Join(", ", shape)}) of {dtype} needs {expected:N0} bytes of data, the file holds {actual:N0}.");

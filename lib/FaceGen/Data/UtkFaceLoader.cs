@@ -39,9 +39,15 @@ public static class UtkFaceLoader
         LoadReport? report = null, IProgress<ProgressReport>? progress = null) =>
         LoadSession.Run(options, report, (o, r) =>
         {
-            var root = FolderScan.RequireFolder(folder, "a folder of UTKFace files age_gender_race_date.jpg.chip.jpg");
+            const string layout = "a folder of UTKFace files age_gender_race_date.jpg.chip.jpg";
+            var root = FolderScan.RequireFolder(folder, layout);
             var inputs = FolderScan.Files(root);
-            return DatasetCache.GetOrLoad("utkface", $"utkface label={label}", inputs, o, r, () => Decode(root, inputs, label, o, r, progress));
+            var misplaced = FolderScan.MisplacedImages(root, depth: 1); // in the cache key, so that they are never silent
+            return DatasetCache.GetOrLoad("utkface", $"utkface label={label}", [.. inputs, .. misplaced], o, r, () =>
+            {
+                FolderScan.RejectMisplaced(root, misplaced, 1, layout, o, r);
+                return Decode(root, inputs, label, o, r, progress);
+            });
         });
 
     /// <summary>Parses a UTKFace file name "age_gender_race_date…" (only the part before the first '.'

@@ -28,6 +28,10 @@ public sealed record RemoteFile(
 /// <param name="ExpectedPaths">Paths, relative to <paramref name="Folder"/>, that a complete installation has; checked
 /// before the folder is moved into place, and used to tell a complete existing folder from a partial one.</param>
 /// <param name="Notes">Anything special about the sources (mirrors, manual steps, licence).</param>
+/// <param name="MaxBytes">The most bytes the installed folder may hold, a few times the real set's size: unpacking stops
+/// past it (a decompression bomb, a wrong file) and nothing is installed.</param>
+/// <param name="Contents">Patterns ('*' and '?' within one path segment, '/' between segments) of the files the loader
+/// reads; after unpacking, every file is checked, and those matching none are named in a warning.</param>
 public sealed record CatalogEntry(
     string Name,
     string Folder,
@@ -35,4 +39,6 @@ public sealed record CatalogEntry(
     string Homepage,
     IReadOnlyList<RemoteFile> Files,
     IReadOnlyList<string> ExpectedPaths,
-    string Notes = "");
+    string Notes = "",
+    long MaxBytes = 1L << 30,
+    IReadOnlyList<string>? Contents = null);

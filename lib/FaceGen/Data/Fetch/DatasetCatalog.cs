@@ -27,7 +27,9 @@ public static class DatasetCatalog
                     + "copy is a 64×64 MATLAB file, a different format)")),
         ],
         ExpectedPaths: ["s1/1.pgm", "s40/10.pgm"],
-        Notes: "No published checksum: the fetch reports the SHA-256 it computed so that you can compare it.");
+        Notes: "No published checksum: the fetch reports the SHA-256 it computed so that you can compare it.",
+        MaxBytes: 64L << 20, // 400 × 10,304-byte PGMs: 4.1 MB
+        Contents: ["s*/*.pgm", "README"]);
 
     /// <summary>Labeled Faces in the Wild, original (unaligned) 250×250 JPEGs: 13,233 images of 5,749 people.</summary>
     public static CatalogEntry Lfw { get; } = new(
@@ -46,6 +48,8 @@ public static class DatasetCatalog
         ],
         // "AJ Cook" is the first of fetch_lfw_people's target names in scikit-learn's documented example.
         ExpectedPaths: ["AJ_Cook"],
+        MaxBytes: 1L << 30, // 13,233 JPEGs: about 180 MB
+        Contents: ["*/*.jpg"],
         Notes: "Served from scikit-learn's figshare mirror; torchvision lists the same archive at the original host "
             + "with md5 a17d05bd522c52d84eca14327a23d494 (torchvision/datasets/lfw.py).");
 
@@ -79,6 +83,8 @@ public static class DatasetCatalog
                     + "(or the \"Anno\" folder linked from https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html)"),
         ],
         ExpectedPaths: ["img_align_celeba/000001.jpg", "img_align_celeba/202599.jpg", "identity_CelebA.txt"],
+        MaxBytes: 4L << 30, // 202,599 JPEGs: about 1.4 GB
+        Contents: ["img_align_celeba/*.jpg", "identity_CelebA.txt"],
         Notes: "Images come from PyTorch's byte-identical S3 copy (checked against the official archive's SHA-256); "
             + "identity_CelebA.txt must be downloaded by hand from Google Drive. For non-commercial research only "
             + "(see the homepage).");
@@ -99,7 +105,9 @@ public static class DatasetCatalog
                 Target: "cifar-10-batches-bin", Size: 170_052_171),
         ],
         ExpectedPaths: ["cifar-10-batches-bin/data_batch_1.bin", "cifar-10-batches-bin/data_batch_5.bin",
-            "cifar-10-batches-bin/test_batch.bin"]);
+            "cifar-10-batches-bin/test_batch.bin"],
+        MaxBytes: 1L << 30, // six 30 MB batches
+        Contents: ["cifar-10-batches-bin/*.bin", "cifar-10-batches-bin/batches.meta.txt"]);
 
     /// <summary>Every entry, in the order <c>facegen data fetch</c> lists them.</summary>
     public static IReadOnlyList<CatalogEntry> All { get; } = [AttFaces, Lfw, CelebA, Cifar10];

@@ -142,9 +142,9 @@ public sealed class DatasetFetcher
         try
         {
             for (var i = 0; i < entry.Files.Count; i++)
-                await PlaceAsync(entry.Files[i], Path.Combine(downloads, entry.Files[i].FileName), set,
+                await PlaceAsync(entry, entry.Files[i], Path.Combine(downloads, entry.Files[i].FileName), set,
                     Path.Combine(work, $"x{i}"), warnings, progress, ct);
-            CheckLayout(entry, set);
+            CheckLayout(entry, set, warnings);
             ct.ThrowIfCancellationRequested();
             try
             {
@@ -163,7 +163,7 @@ public sealed class DatasetFetcher
     }
 
     /// <summary>Puts one verified file's content at its <see cref="RemoteFile.Target"/> inside <paramref name="set"/>.</summary>
-    static async Task PlaceAsync(RemoteFile file, string local, string set, string scratch, List<string> warnings,
+    static async Task PlaceAsync(CatalogEntry entry, RemoteFile file, string local, string set, string scratch, List<string> warnings,
         IProgress<ProgressReport>? progress, CancellationToken ct)
     {
         if (ArchiveExtractor.KindOf(file.FileName) == ArchiveKind.Plain)
@@ -173,7 +173,7 @@ public sealed class DatasetFetcher
             File.Copy(local, target);
             return;
         }
-        var skipped = await ArchiveExtractor.ExtractAsync(local, scratch, progress, ct);
+        var skipped = await ArchiveExtractor.ExtractAsync(local, scratch, entry.MaxBytes, progress, ct);
         if (skipped.Count > 0)
             warnings.Add($"{file.FileName}: skipped {skipped.Count} entr{(skipped.Count == 1 ? "y" : "ies")} that are "
                 + $"neither files nor folders (links, devices): {string.Join(", ", skipped.Take(5))}{(skipped.Count > 5 ? ", …" : "")}.");
@@ -204,14 +204,38 @@ public sealed class DatasetFetcher
             MoveContents(dir, Path.Combine(target, Path.GetFileName(dir)));
     }
 
-    static void CheckLayout(CatalogEntry entry, string set)
+    /// <summary>Checks every installed file, not only the expected ones: the total size against <see cref="CatalogEntry.MaxBytes"/>
+    /// (plain files and several archives together), the expected paths, and files the loader will not read (a warning).</summary>
+    static void CheckLayout(CatalogEntry entry, string set, List<string> warnings)
     {
+        var sources = string.Join(", ", entry.Files.Select(f => f.FileName));
+        var files = Directory.EnumerateFiles(set, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Select(f => new FileInfo(f)).ToList();
+        long total = files.Sum(f => f.Length);
+        if (total > entry.MaxBytes)
+            throw new DataException(sources, $"the unpacked files hold {total:N0} bytes, above {entry.Name}'s limit of {entry.MaxBytes:N0} bytes "
+                + $"(largest: {Path.GetRelativePath(set, files.MaxBy(f => f.Length)!.FullName)}). Nothing was installed; the downloads are kept.");
         var missing = entry.ExpectedPaths.Where(p => !Path.Exists(Path.Combine(set, p))).ToList();
-        if (missing.Count == 0) return;
-        var found = Directory.EnumerateFileSystemEntries(set).Select(Path.GetFileName).Order().Take(10);
-        throw new DataException(string.Join(", ", entry.Files.Select(f => f.FileName)),
-            $"the downloaded files do not have the layout {entry.Name} needs: missing {string.Join(", ", missing)} "
-            + $"(found at the top: {string.Join(", ", found)}). Nothing was installed; the downloads are kept.");
+        if (missing.Count > 0)
+        {
+            var found = Directory.EnumerateFileSystemEntries(set).Select(Path.GetFileName).Order().Take(10);
+            throw new DataException(sources,
+                $"the downloaded files do not have the layout {entry.Name} needs: missing {string.Join(", ", missing)} "
+                + $"(found at the top: {string.Join(", ", found)}). Nothing was installed; the downloads are kept.");
+        }
+        if (entry.Contents is null) return;
+        var unread = files.Select(f => Path.GetRelativePath(set, f.FullName).Replace('\\', '/'))
+            .Where(p => !entry.Contents.Any(pattern => Matches(pattern, p))).Order(StringComparer.Ordinal).ToList();
+        if (unread.Count > 0)
+            warnings.Add($"{unread.Count} installed file(s) of {entry.Name} are not read by its loader ({string.Join(" or ", entry.Contents)}), "
+                + $"e.g. {unread[0]} ({unread.Sum(p => new FileInfo(Path.Combine(set, p)).Length):N0} bytes in all).");
+    }
+
+    /// <summary>True when relative path <paramref name="path"/> matches <paramref name="pattern"/> segment by segment.</summary>
+    static bool Matches(string pattern, string path)
+    {
+        var (p, s) = (pattern.Split('/'), path.Split('/'));
+        return p.Length == s.Length && p.Zip(s).All(x => System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(x.First, x.Second, ignoreCase: false));
     }
 
     /// <summary>Deletes the downloads once the data set is installed, keeping files that only a person can download.</summary>
