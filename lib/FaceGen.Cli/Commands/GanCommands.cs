@@ -83,15 +83,17 @@ public sealed class TrainGanCommand : Command<TrainGanCommand.Settings>
             MaxImages = s.MaxImages, SkipBad = s.SkipBad, HoldOutFraction = s.HoldOut, SampleEvery = s.SampleEvery, EvaluateEvery = s.EvalEvery,
             CheckpointEvery = s.CheckpointEvery, Device = s.Device,
         };
-        if (!(s.HoldOut >= 0 && s.HoldOut < 1)) throw new ArgumentException($"--hold-out {s.HoldOut}: expected a fraction in [0, 1).");
-        var folder = RunFolders.Create("train-gan", s.Out);
-        AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
-        var result = ConsoleProgress.Run(progress => GanJob.Run(options, folder, progress));
+        options.Validate();
+        var result = RunFolders.Use("train-gan", s.Out, folder =>
+        {
+            AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
+            return ConsoleProgress.Run(progress => GanJob.Run(options, folder, progress));
+        });
         AnsiConsole.MarkupLine(Markup.Escape($"{result.Steps} steps in {result.Seconds:F1} s ({result.StepsPerSecond:F2} steps/s); " +
             $"last: {string.Join(", ", result.LastStep.Select(kv => $"{kv.Key} {kv.Value:G4}"))}"));
         if (result.BestFrechetDistance is double fd)
             AnsiConsole.MarkupLine(Markup.Escape($"best pixel-space Fréchet distance {fd:F4} at step {result.BestStep} (checkpoints/best)"));
-        AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(folder, "report.html"))}");
+        AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(result.Folder, "report.html"))}");
         return 0;
     }
 }

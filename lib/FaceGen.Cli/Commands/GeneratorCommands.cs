@@ -42,8 +42,8 @@ public sealed class EvalGeneratorCommand : Command<EvalGeneratorCommand.Settings
                 embedder.Dispose();
                 GeneratorEvaluator.Compatibility(generator, recognizerOptions, s.Recognizer);
             }
-        var folder = RunFolders.Create("eval-generator", s.Out);
-        var evaluation = ConsoleProgress.Run(progress => GeneratorEvaluator.Run(s.Checkpoint, s.Recognizer, folder, options, device, progress));
+        var (folder, evaluation) = RunFolders.Use("eval-generator", s.Out,
+            folder => (folder, ConsoleProgress.Run(progress => GeneratorEvaluator.Run(s.Checkpoint, s.Recognizer, folder, options, device, progress))));
         foreach (var note in evaluation.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
         AnsiConsole.Write(Table(evaluation));
         AnsiConsole.MarkupLine($"results: {Markup.Escape(Path.Combine(folder, "results.md"))}; pictures: nearest.png, closest.png");

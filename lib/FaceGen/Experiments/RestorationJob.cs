@@ -49,6 +49,32 @@ public sealed record RestorationJobOptions : DatasetOptions
         _ => throw new ArgumentException($"--model {Model}: expected unet, unet-gan or vae."),
     };
 
+    public override void Validate(OptionSpelling spelling = OptionSpelling.CommandLine)
+    {
+        base.Validate(spelling);
+        var check = new OptionCheck(spelling);
+        check.Require(Task is "sr4" or "denoise" or "inpaint", "--task", "task", Task, "expected sr4, denoise or inpaint");
+        check.Require(Model is "unet" or "unet-gan" or "vae", "--model", "model", Model, "expected unet, unet-gan or vae");
+        check.Require(ImageSize is >= 16 and <= 128 && ImageSize % 8 == 0, "--size", "imageSize", ImageSize,
+            "the restorer needs a multiple of 8 pixels from 16 to 128");
+        check.AtLeast(Width, 1, "--width", "width");
+        check.AtLeast(Latent, 1, "--latent", "latent");
+        check.NonNegative(Beta, "--beta", "beta");
+        check.NonNegative(AdversarialWeight, "--adversarial-weight", "adversarialWeight");
+        check.Require(NoiseSigmas is { Length: > 0 } && NoiseSigmas.All(s => double.IsFinite(s) && s >= 0), "--noise", "noiseSigmas",
+            NoiseSigmas is null ? null : string.Join(",", NoiseSigmas.Select(s => s.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            "expected one or more finite noise levels ≥ 0");
+        check.Require(Masks is { Length: > 0 }, "--masks", "masks", "", "expected one or more mask kinds");
+        check.AtLeast(Steps, 1, "--steps", "steps");
+        check.AtLeast(Batch, 1, "--batch", "batch");
+        check.Positive(LearningRate, "--lr", "learningRate");
+        check.AtLeast(Seed, 0, "--seed", "seed");
+        check.Fraction(TestFraction, zeroAllowed: false, null, "testFraction");
+        check.AtLeast(EvaluationImages, 1, "--evaluation-images", "evaluationImages");
+        check.AtLeast(SampleEvery, 0, null, "sampleEvery");
+        check.AtLeast(CheckpointEvery, 0, null, "checkpointEvery");
+    }
+
     public RestorationOptions Restoration => new(ParsedTask, ParsedModel, NoiseSigmas, Masks, AdversarialWeight, LearningRate, Width, Latent, Beta, Seed);
 }
 
@@ -66,6 +92,7 @@ public static class RestorationJob
     public static RestorationJobResult Run(RestorationJobOptions options, string folder, IProgress<ProgressReport>? progress = null,
         string? recognizer = null, params ITrainingCallback[] callbacks)
     {
+        options.Validate();
         var restoration = options.Restoration;
         var device = Devices.Resolve(options.Device);
         Seeding.Seed(options.Seed);
