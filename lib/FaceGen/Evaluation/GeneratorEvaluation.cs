@@ -124,6 +124,8 @@ public sealed class TrainedGenerator : IDisposable
     public string Kind => gan is not null ? "gan" : "vae";
     /// <summary>The run folder.</summary>
     public string Run { get; }
+    /// <summary>The checkpoint folder the weights came from (a run's best, else final, else last).</summary>
+    public string Checkpoint { get; }
     /// <summary>The data set the run trained on (name or folder).</summary>
     public string Dataset => ganOptions?.Dataset ?? vaeOptions!.Dataset;
     /// <summary>Side of the square images it makes, in pixels.</summary>
@@ -133,26 +135,24 @@ public sealed class TrainedGenerator : IDisposable
     /// <summary>Classes of a conditional model (0: unconditional).</summary>
     public int ClassCount => gan?.ClassCount ?? vae!.ClassCount;
 
-    TrainedGenerator(string run, GanGenerator? gan, GanJobOptions? ganOptions, Vae? vae, VaeJobOptions? vaeOptions) =>
-        (Run, this.gan, this.ganOptions, this.vae, this.vaeOptions) = (run, gan, ganOptions, vae, vaeOptions);
+    TrainedGenerator(string run, string checkpoint, GanGenerator? gan, GanJobOptions? ganOptions, Vae? vae, VaeJobOptions? vaeOptions) =>
+        (Run, Checkpoint, this.gan, this.ganOptions, this.vae, this.vaeOptions) = (run, checkpoint, gan, ganOptions, vae, vaeOptions);
 
     /// <summary>A GAN run (its EMA generator when it has one; best checkpoint of a run folder) or a VAE run (its best
     /// checkpoint), told apart by the checkpoint's files. A folder that is neither is a <see cref="DataException"/> naming it.</summary>
     public static TrainedGenerator Load(string runOrCheckpoint, Device? device = null)
     {
         TorchRuntime.EnsureInitialized();
-        if (!Directory.Exists(runOrCheckpoint))
-            throw new DataException(runOrCheckpoint, "no such folder; pass a run folder written by facegen train gan/vae, or one of its checkpoint folders.");
         var (run, checkpoint) = JobSupport.ResolveRun(runOrCheckpoint);
         if (File.Exists(Path.Combine(checkpoint, "generator.module")))
         {
             var (generator, options) = GanJob.LoadGenerator(runOrCheckpoint, device);
-            return new TrainedGenerator(run, generator, options, null, null);
+            return new TrainedGenerator(run, checkpoint, generator, options, null, null);
         }
         if (File.Exists(Path.Combine(checkpoint, "vae.module")))
         {
             var (model, options) = VaeJob.Load(runOrCheckpoint, device);
-            return new TrainedGenerator(run, null, null, model, options);
+            return new TrainedGenerator(run, checkpoint, null, null, model, options);
         }
         throw new DataException(checkpoint, "holds neither generator.module (a GAN run) nor vae.module (a VAE run); " +
             "facegen eval generator needs a run of facegen train gan or facegen train vae.");

@@ -139,13 +139,12 @@ public static class RestorationJob
     public static (RestorationTrainable Restorer, RestorationJobOptions Options) Load(string runOrCheckpoint, Device? device = null)
     {
         var (run, checkpoint) = JobSupport.ResolveRun(runOrCheckpoint);
+        JobSupport.Weights(checkpoint, "restorer.module", "a restorer");
         var options = JobSupport.ReadJson<RestorationJobOptions>(Path.Combine(run, "config.json"));
         var restorer = new RestorationTrainable(options.Restoration, options.ImageSize, options.Channels, zeros(1, options.Channels, options.ImageSize, options.ImageSize), device);
         foreach (var (name, module) in restorer.Modules)
         {
-            var weights = Path.Combine(checkpoint, $"{name}.module");
-            if (!File.Exists(weights)) throw new DataException(runOrCheckpoint, $"not a restoration run or checkpoint (no {name}.module).");
-            module.load(weights);
+            JobSupport.LoadWeights(module, run, JobSupport.Weights(checkpoint, $"{name}.module", $"a {options.Model} restorer"), $"a {options.Model} restorer's {name}");
             module.eval();
         }
         return (restorer, options);

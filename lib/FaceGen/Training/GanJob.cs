@@ -182,12 +182,12 @@ public static class GanJob
     {
         TorchRuntime.EnsureInitialized();
         var (run, checkpoint) = JobSupport.ResolveRun(runOrCheckpoint);
-        var options = JobSupport.ReadJson<GanJobOptions>(Path.Combine(run, "config.json"));
         var ema = Path.Combine(checkpoint, "generator_ema.module");
-        var weights = File.Exists(ema) ? ema : Path.Combine(checkpoint, "generator.module");
+        var weights = File.Exists(ema) ? ema : JobSupport.Weights(checkpoint, "generator.module", "a GAN");
+        var options = JobSupport.ReadJson<GanJobOptions>(Path.Combine(run, "config.json"));
         var model = JobSupport.ReadJson<JobSupport.ModelShape>(Path.Combine(run, "model.json"));
         var generator = CreateGenerator(options, model.Classes);
-        generator.load(weights);
+        JobSupport.LoadWeights(generator, run, weights, "a GAN generator");
         generator.to(device ?? CPU);
         generator.eval();
         return (generator, options);

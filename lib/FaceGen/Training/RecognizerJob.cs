@@ -182,11 +182,10 @@ public static class RecognizerJob
     {
         TorchRuntime.EnsureInitialized();
         var (run, checkpoint) = JobSupport.ResolveRun(runOrCheckpoint);
+        var weights = JobSupport.Weights(checkpoint, "embedder.module", "a recogniser");
         var options = JobSupport.ReadJson<RecognizerJobOptions>(Path.Combine(run, "config.json"));
-        var weights = Path.Combine(checkpoint, "embedder.module");
-        if (!File.Exists(weights)) throw new DataException(runOrCheckpoint, "not a recogniser run or checkpoint (no embedder.module).");
         var embedder = CreateEmbedder(options);
-        embedder.load(weights);
+        JobSupport.LoadWeights(embedder, run, weights, "a recogniser's embedder");
         embedder.to(device ?? CPU);
         embedder.eval();
         return (embedder, options);

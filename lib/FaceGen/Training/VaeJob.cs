@@ -53,7 +53,7 @@ public sealed record VaeJobOptions : DatasetOptions
         check.Require(Likelihood?.Trim().ToLowerInvariant() is "bernoulli" or "gaussian" or "laplace", "--likelihood", "likelihood", Likelihood, "expected bernoulli, gaussian or laplace");
         check.Positive(Scale, "--scale", "scale");
         // 0 steps means "use epochs"; a negative count means neither and once ran the default 10 epochs silently.
-        check.AtLeast(Steps, 0, "--steps", "steps");
+        check.Require(Steps >= 0, "--steps", "steps", Steps, "must be ≥ 1, or 0 to train for the given epochs");
         check.AtLeast(Epochs, 1, "--epochs", "epochs");
         check.AtLeast(Batch, 1, "--batch", "batch");
         check.Positive(LearningRate, "--lr", "learningRate");
@@ -204,12 +204,11 @@ public static class VaeJob
     {
         TorchRuntime.EnsureInitialized();
         var (run, checkpoint) = JobSupport.ResolveRun(runOrCheckpoint);
+        var weights = JobSupport.Weights(checkpoint, "vae.module", "a VAE");
         var options = JobSupport.ReadJson<VaeJobOptions>(Path.Combine(run, "config.json"));
         var shape = JobSupport.ReadJson<JobSupport.ModelShape>(Path.Combine(run, "model.json"));
-        var weights = Path.Combine(checkpoint, "vae.module");
-        if (!File.Exists(weights)) throw new DataException(runOrCheckpoint, "not a VAE run or checkpoint (no vae.module).");
         var model = CreateModel(options, shape.Classes, options.ParsedLikelihood.LearnedScale);
-        model.load(weights);
+        JobSupport.LoadWeights(model, run, weights, "a VAE");
         model.to(device ?? CPU);
         model.eval();
         return (model, options);
