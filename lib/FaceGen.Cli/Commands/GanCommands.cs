@@ -125,7 +125,7 @@ public sealed class SampleGanCommand : Command<SampleGanCommand.Settings>
         if (File.Exists(s.Out)) throw new IOException($"--out {s.Out} already exists; choose a new file name.");
         using var generator = TrainedGenerator.Load(s.Checkpoint, Devices.Resolve(s.Device));
         if (Path.GetFileName(generator.Checkpoint) == "last")
-            AnsiConsole.MarkupLine(Markup.Escape($"note: the run has no best or final checkpoint (it stopped before its first evaluation); using {generator.Checkpoint}"));
+            AnsiConsole.MarkupLine(Markup.Escape($"note: using checkpoints/last of {generator.Run}: the run has no best or final checkpoint (it stopped before its first evaluation)."));
         using var samples = generator.Sample(s.Count, s.Seed);
         ImageGrid.FromUnit(samples, columns: (int)Math.Ceiling(Math.Sqrt(s.Count))).Save(s.Out);
         AnsiConsole.MarkupLine($"wrote {Markup.Escape(s.Out)} ({s.Count} samples, seed {s.Seed})");

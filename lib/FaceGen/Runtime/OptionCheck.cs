@@ -27,7 +27,7 @@ public sealed class OptionCheck(OptionSpelling spelling)
 
     /// <summary>Finite and &gt; 0: NaN and ∞ pass every comparison test written the other way round.</summary>
     public void Positive(double value, string? flag, string key) =>
-        Require(double.IsFinite(value) && value > 0, flag, key, value, "must be a finite number > 0");
+        Require(double.IsFinite(value) && value > 0, flag, key, value, "must be > 0 (and finite)");
 
     public void Positive(double? value, string? flag, string key)
     {
@@ -35,7 +35,7 @@ public sealed class OptionCheck(OptionSpelling spelling)
     }
 
     public void NonNegative(double value, string? flag, string key) =>
-        Require(double.IsFinite(value) && value >= 0, flag, key, value, "must be a finite number ≥ 0");
+        Require(double.IsFinite(value) && value >= 0, flag, key, value, "must be ≥ 0 (and finite)");
 
     /// <summary>A fraction in [0, 1), or in (0, 1) when <paramref name="zeroAllowed"/> is false.</summary>
     public void Fraction(double value, bool zeroAllowed, string? flag, string key) =>
@@ -48,6 +48,8 @@ public sealed class OptionCheck(OptionSpelling spelling)
     {
         null => "null",
         string s => $"'{s}'",
+        int[] list => string.Join(",", list),
+        double[] list => string.Join(",", list.Select(v => v.ToString(CultureInfo.InvariantCulture))),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };

@@ -55,7 +55,7 @@ public sealed record GanJobOptions : DatasetOptions
         check.AtLeast(Width, 1, "--width", "width");
         check.AtLeast(Latent, 1, "--latent", "latent");
         check.Require(!(Loss == GanLoss.WganGp && Norm == DiscriminatorNorm.Batch), "--d-norm", "norm", "batch",
-            "the WGAN-GP gradient penalty needs per-sample gradients, which batch norm mixes; use none or spectral");
+            "with loss wgangp, the gradient penalty needs per-sample gradients, which batch norm mixes; use none or spectral");
         check.AtLeast(CriticSteps, 1, "--critic-steps", "criticSteps");
         check.Fraction(EmaDecay, zeroAllowed: true, "--ema", "emaDecay");
         check.NonNegative(R1Gamma, "--r1", "r1Gamma");
@@ -147,6 +147,7 @@ public static class GanJob
     /// new photograph of the same people would be. Rebuilt identically from <c>config.json</c>.</summary>
     public static (FaceDataset Train, FaceDataset? HeldOut) LoadSplit(GanJobOptions o, IProgress<ProgressReport>? progress = null)
     {
+        o.Validate();
         var all = o.LoadData(o.Seed, DatasetPart.Train, progress);
         if (o.HoldOutFraction == 0) return (all, null);
         using (all)
