@@ -25,6 +25,19 @@ public sealed record GeneratorEvaluationOptions
     public int K { get; init; } = 3;
     /// <summary>Folder holding the real data sets; null = the run's own setting.</summary>
     public string? DataRoot { get; init; }
+
+    /// <summary>The most samples scored: they are held in memory at once (10,000 RGB 128 px images: 2 GB).</summary>
+    public const int MaxSamples = 10_000;
+
+    public void Validate(OptionSpelling spelling = OptionSpelling.CommandLine)
+    {
+        var check = new OptionCheck(spelling);
+        check.Require(Samples >= K + 1 && Samples <= MaxSamples, "--samples", "samples", Samples,
+            $"expected {K + 1} to {MaxSamples} (k-NN precision/recall uses k = {K})");
+        check.AtLeast(Seed, 0, "--seed", "seed");
+        check.Require(Percentile > 0 && Percentile < 1, "--percentile", "percentile", Percentile, "expected a fraction in (0, 1)");
+        check.AtLeast(K, 1, null, "k");
+    }
 }
 
 /// <summary>One set of images scored against the generator's training images: pixel-space Fréchet distance
@@ -219,6 +232,7 @@ public static class GeneratorEvaluator
     public static GeneratorEvaluation Run(string generatorRun, string? recognizerRun, string folder, GeneratorEvaluationOptions options,
         Device? device = null, IProgress<ProgressReport>? progress = null)
     {
+        options.Validate();
         using var generator = TrainedGenerator.Load(generatorRun, device);
         FaceEmbedder? recognizer = null;
         var notes = new List<string>();
