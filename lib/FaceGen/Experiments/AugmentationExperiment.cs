@@ -95,7 +95,7 @@ public sealed record AugmentExperimentOptions : DatasetOptions
         var check = new OptionCheck(spelling);
         check.Require(K is { Length: > 0 } && K.All(k => k >= 1), "-k", "k", K, "expected one or more k ≥ 1");
         check.Require(Seeds is { Length: > 0 } && Seeds.All(s => s >= 0), "--seeds", "seeds", Seeds, "expected one or more seeds ≥ 0");
-        check.Require(Conditions is { Length: > 0 }, "--conditions", "conditions", "", "expected at least one condition");
+        check.Require(Conditions is { Length: > 0 }, "--conditions", "conditions", Conditions, "expected at least one condition");
         check.Require(Generator is "cgan" or "cvae", "--generator", "generator", Generator, "expected cgan or cvae");
         // The generators of condition (c) are convolutional; the recogniser alone takes any multiple of 8.
         if (Conditions?.Contains(AugmentCondition.Generated) == true)

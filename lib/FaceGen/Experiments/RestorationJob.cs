@@ -62,7 +62,7 @@ public sealed record RestorationJobOptions : DatasetOptions
         check.NonNegative(Beta, "--beta", "beta");
         check.NonNegative(AdversarialWeight, "--adversarial-weight", "adversarialWeight");
         check.Require(NoiseSigmas is { Length: > 0 } && NoiseSigmas.All(s => double.IsFinite(s) && s >= 0), "--noise", "noiseSigmas", NoiseSigmas, "expected one or more finite noise levels ≥ 0");
-        check.Require(Masks is { Length: > 0 }, "--masks", "masks", "", "expected one or more mask kinds");
+        check.Require(Masks is { Length: > 0 }, "--masks", "masks", Masks, "expected one or more mask kinds");
         check.AtLeast(Steps, 1, "--steps", "steps");
         check.AtLeast(Batch, 1, "--batch", "batch");
         check.Positive(LearningRate, "--lr", "learningRate");

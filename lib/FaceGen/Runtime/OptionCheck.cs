@@ -15,7 +15,7 @@ public sealed class OptionCheck(OptionSpelling spelling)
     {
         if (ok) return;
         var name = spelling == OptionSpelling.CommandLine && flag is not null ? flag : key;
-        throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{name} {Text(value)}: {limit}."));
+        throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{name} {Text(value, quoted: spelling == OptionSpelling.Key)}: {limit}."));
     }
 
     public void AtLeast(long value, long min, string? flag, string key) => Require(value >= min, flag, key, value, $"must be ≥ {min}");
@@ -44,12 +44,13 @@ public sealed class OptionCheck(OptionSpelling spelling)
     public void OneOf(int value, int[] allowed, string? flag, string key, string why = "") =>
         Require(allowed.Contains(value), flag, key, value, $"expected {string.Join(", ", allowed[..^1])} or {allowed[^1]}{why}");
 
-    static string Text(object? value) => value switch
+    /// <summary>A value as the user wrote it: bare on the command line, a string quoted as in a spec ("arch 'x'"), a
+    /// list as a comma-separated one, numbers in invariant culture.</summary>
+    static string Text(object? value, bool quoted) => value switch
     {
         null => "null",
-        string s => $"'{s}'",
-        int[] list => string.Join(",", list),
-        double[] list => string.Join(",", list.Select(v => v.ToString(CultureInfo.InvariantCulture))),
+        string s => quoted ? $"'{s}'" : s,
+        System.Collections.IEnumerable list => string.Join(",", list.Cast<object?>().Select(v => v is Enum ? v.ToString()!.ToLowerInvariant() : Text(v, quoted: false))),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
