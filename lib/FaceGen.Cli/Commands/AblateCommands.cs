@@ -75,13 +75,7 @@ public sealed class AblateCommand : Command<AblateCommand.Settings>
         var spec = ExperimentSpec.Load(s.Spec);
         var profile = s.Profile ?? FaceGen.Runtime.Profile.Current;
         var plan = spec.Expand(profile);
-        AnsiConsole.MarkupLine(Markup.Escape($"{spec.Name}: {plan.Count} cells ({plan.Select(r => r.Setting).Distinct().Count()} settings × seeds), profile {profile}"));
-        if (s.DryRun)
-        {
-            foreach (var run in plan) Console.WriteLine($"  {run.Index} {run.FolderName}");
-            return 0;
-        }
-        if (s.Out is null) throw new ArgumentException("--out DIR: give the experiment folder (a new one, or an earlier one to resume).");
+        // Options are checked before anything is listed or planned: a dry run with a bad value would hide it.
         var shard = s.Shard is null ? null : Shard.Parse(s.Shard);
         var ablation = new AblationOptions
         {
@@ -90,6 +84,13 @@ public sealed class AblateCommand : Command<AblateCommand.Settings>
             Charts = shard is null && s.Cell is null,
         };
         ablation.Validate();
+        AnsiConsole.MarkupLine(Markup.Escape($"{spec.Name}: {plan.Count} cells ({plan.Select(r => r.Setting).Distinct().Count()} settings × seeds), profile {profile}"));
+        if (s.DryRun)
+        {
+            foreach (var run in plan) Console.WriteLine($"  {run.Index} {run.FolderName}");
+            return 0;
+        }
+        if (s.Out is null) throw new ArgumentException("--out DIR: give the experiment folder (a new one, or an earlier one to resume).");
         if (s.Emit is { } emit)
             return Emit(emit, spec, s, profile);
         if (s.Plan)
