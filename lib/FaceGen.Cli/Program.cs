@@ -80,7 +80,8 @@ app.Configure(config =>
 });
 return app.Run(args);
 
-// "; did you mean '--steps'?" for an unknown option, from the long names of every option the commands declare.
+// "; did you mean '--steps'?" for an unknown option, from the long names of every option the commands declare. A name
+// that one of them declares exactly was typed right but given to the wrong command: suggesting it back would be no help.
 static string OptionHint(Exception exception)
 {
     if (exception is not CommandParseException || System.Text.RegularExpressions.Regex.Match(exception.Message, "^Unknown option '([^']+)'") is not { Success: true } unknown)
@@ -88,7 +89,9 @@ static string OptionHint(Exception exception)
     var names = typeof(CommonSettings).Assembly.GetTypes()
         .SelectMany(t => t.GetProperties())
         .SelectMany(p => p.GetCustomAttributes(typeof(CommandOptionAttribute), inherit: true).Cast<CommandOptionAttribute>())
-        .SelectMany(a => a.LongNames).Distinct();
-    var hint = OptionNames.Suggest(unknown.Groups[1].Value, names);
+        .SelectMany(a => a.LongNames).Distinct().ToList();
+    var name = unknown.Groups[1].Value;
+    if (names.Contains(name)) return $": --{name} belongs to other facegen commands, not to this one (--help lists this command's options)";
+    var hint = OptionNames.Suggest(name, names);
     return hint.Replace("mean '", "mean '--");
 }

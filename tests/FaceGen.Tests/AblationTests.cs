@@ -136,7 +136,7 @@ public class ExperimentSpecTests
     public void ImpossibleCombinationsNameTheSettingAndTheKeys()
     {
         AssertRejected("""{ "name": "t", "model": "gan", "grid": { "loss": ["hinge", "wgan-gp"] }, "settings": { "bn": { "loss": "wgangp", "norm": "batch" } } }""",
-            "setting 'bn'", "loss wgangp with norm batch");
+            "setting 'bn'", "norm 'batch': with loss wgangp");
         AssertRejected("""{ "name": "t", "model": "gan", "base": { "steps": 0 } }""", "steps 0: must be ≥ 1");
         AssertRejected("""{ "name": "t", "model": "gan", "base": { "imageSize": 48 } }""", "imageSize 48");
         AssertRejected("""{ "name": "t", "model": "recognizer", "base": { "dataset": "utkface" } }""", "dataset 'utkface' has no identities");

@@ -75,6 +75,15 @@ public sealed class AblateCommand : Command<AblateCommand.Settings>
         var spec = ExperimentSpec.Load(s.Spec);
         var profile = s.Profile ?? FaceGen.Runtime.Profile.Current;
         var plan = spec.Expand(profile);
+        // Options are checked before anything is listed or planned: a dry run with a bad value would hide it.
+        var shard = s.Shard is null ? null : Shard.Parse(s.Shard);
+        var ablation = new AblationOptions
+        {
+            Profile = profile, MaxMinutes = s.MaxMinutes, Shard = shard, Cell = s.Cell,
+            // A worker of a part writes no charts.html (Plotly, 4 MB, seconds): `facegen report` does, once, at the end.
+            Charts = shard is null && s.Cell is null,
+        };
+        ablation.Validate();
         AnsiConsole.MarkupLine(Markup.Escape($"{spec.Name}: {plan.Count} cells ({plan.Select(r => r.Setting).Distinct().Count()} settings × seeds), profile {profile}"));
         if (s.DryRun)
         {
@@ -82,8 +91,6 @@ public sealed class AblateCommand : Command<AblateCommand.Settings>
             return 0;
         }
         if (s.Out is null) throw new ArgumentException("--out DIR: give the experiment folder (a new one, or an earlier one to resume).");
-        if (s.MaxMinutes is <= 0) throw new ArgumentException($"--max-minutes {s.MaxMinutes}: must be > 0.");
-        var shard = s.Shard is null ? null : Shard.Parse(s.Shard);
         if (s.Emit is { } emit)
             return Emit(emit, spec, s, profile);
         if (s.Plan)
@@ -94,13 +101,7 @@ public sealed class AblateCommand : Command<AblateCommand.Settings>
             return 0;
         }
         Devices.ConfigureThreads(s.Threads);
-        var result = ConsoleProgress.Run(progress => Ablation.Run(spec, s.Out,
-            new AblationOptions
-            {
-                Profile = profile, MaxMinutes = s.MaxMinutes, Shard = shard, Cell = s.Cell,
-                // A worker of a part writes no charts.html (Plotly, 4 MB, seconds): `facegen report` does, once, at the end.
-                Charts = shard is null && s.Cell is null,
-            }, progress));
+        var result = ConsoleProgress.Run(progress => Ablation.Run(spec, s.Out, ablation, progress));
         // Plain output: AnsiConsole would wrap the Markdown table at the console width.
         Console.WriteLine(AblationReport.Markdown(result));
         AnsiConsole.MarkupLine(Markup.Escape($"{result.RanNow} runs now, {result.Resumed} kept from before, " +

@@ -105,10 +105,13 @@ public sealed class ExperimentAugmentCommand : Command<ExperimentAugmentCommand.
             Head = s.Head, Width = s.Width, Embedding = s.Embedding, GeneratorWidth = s.GeneratorWidth, GeneratorLatent = s.GeneratorLatent, Batch = s.Batch, Identities = s.Identities, PerIdentity = s.PerIdentity, DataSeed = s.Seed,
             MaxImages = s.MaxImages, SkipBad = s.SkipBad, Device = s.Device,
         };
-        AugmentationExperiment.Validate(options);
-        var folder = RunFolders.Create("experiment-augment", s.Out);
-        AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
-        var result = ConsoleProgress.Run(progress => AugmentationExperiment.Run(options, folder, progress));
+        options.Validate();
+        var result = RunFolders.Use("experiment-augment", s.Out, folder =>
+        {
+            AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
+            return ConsoleProgress.Run(progress => AugmentationExperiment.Run(options, folder, progress));
+        });
+        var folder = result.Folder;
         AnsiConsole.WriteLine(File.ReadAllText(Path.Combine(folder, "results.md")));
         AnsiConsole.MarkupLine(Markup.Escape($"{result.Runs.Count} runs in {result.Seconds:F0} s; runs: {Path.Combine(folder, "runs.csv")}; table: {Path.Combine(folder, "results.md")}"));
         return 0;

@@ -75,8 +75,7 @@ public sealed class TrainGanCommand : Command<TrainGanCommand.Settings>
     {
         Devices.ConfigureThreads(s.Threads);
         GanJobOptions options;
-        string folder;
-        string? resumeFrom = null;
+        string? folder = null, resumeFrom = null;
         if (s.Resume is not null)
         {
             var resumed = ResumeSupport.Open<GanJobOptions>(context, s, s.Steps, "train-gan",
@@ -95,17 +94,15 @@ public sealed class TrainGanCommand : Command<TrainGanCommand.Settings>
                 MaxImages = s.MaxImages, SkipBad = s.SkipBad, HoldOutFraction = s.HoldOut, SampleEvery = s.SampleEvery, EvaluateEvery = s.EvalEvery,
                 CheckpointEvery = s.CheckpointEvery, Device = s.Device,
             };
-            if (!(s.HoldOut >= 0 && s.HoldOut < 1)) throw new ArgumentException($"--hold-out {s.HoldOut}: expected a fraction in [0, 1).");
-            folder = RunFolders.Create("train-gan", s.Out);
-            AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
+            options.Validate();
         }
-        using var alive = RunFolders.KeepAlive(folder);
-        var result = ConsoleProgress.Run(progress => GanJob.Run(options, folder, progress, resumeFrom));
+        var result = ResumeSupport.Train(folder, resumeFrom, "train-gan", s.Out,
+            (f, from) => ConsoleProgress.Run(progress => GanJob.Run(options, f, progress, from)));
         AnsiConsole.MarkupLine(Markup.Escape($"{result.Steps} steps in {result.Seconds:F1} s ({result.StepsPerSecond:F2} steps/s); " +
             $"last: {string.Join(", ", result.LastStep.Select(kv => $"{kv.Key} {kv.Value:G4}"))}"));
         if (result.BestFrechetDistance is double fd)
             AnsiConsole.MarkupLine(Markup.Escape($"best pixel-space Fréchet distance {fd:F4} at step {result.BestStep} (checkpoints/best)"));
-        AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(folder, "report.html"))}");
+        AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(result.Folder, "report.html"))}");
         return 0;
     }
 }
@@ -136,6 +133,8 @@ public sealed class SampleGanCommand : Command<SampleGanCommand.Settings>
         if (string.IsNullOrWhiteSpace(s.Checkpoint)) throw new ArgumentException("--checkpoint is required.");
         if (File.Exists(s.Out)) throw new IOException($"--out {s.Out} already exists; choose a new file name.");
         using var generator = TrainedGenerator.Load(s.Checkpoint, Devices.Resolve(s.Device));
+        if (Path.GetFileName(generator.Checkpoint) == "last")
+            AnsiConsole.MarkupLine(Markup.Escape($"note: using checkpoints/last of {generator.Run}: the run has no best or final checkpoint (it stopped before its first evaluation)."));
         using var samples = generator.Sample(s.Count, s.Seed);
         ImageGrid.FromUnit(samples, columns: (int)Math.Ceiling(Math.Sqrt(s.Count))).Save(s.Out);
         AnsiConsole.MarkupLine($"wrote {Markup.Escape(s.Out)} ({s.Count} samples, seed {s.Seed})");

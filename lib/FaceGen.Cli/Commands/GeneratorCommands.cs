@@ -30,10 +30,10 @@ public sealed class EvalGeneratorCommand : Command<EvalGeneratorCommand.Settings
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(s.Checkpoint)) throw new ArgumentException("--checkpoint is required.");
-        if (s.Samples < 4) throw new ArgumentException($"--samples {s.Samples}: need at least 4 (k-NN precision/recall uses k = 3).");
+        var options = new GeneratorEvaluationOptions { Samples = s.Samples, Seed = s.Seed, Percentile = s.Percentile, DataRoot = s.DataRoot };
+        options.Validate();
         Devices.ConfigureThreads(s.Threads);
         var device = Devices.Resolve(s.Device);
-        var options = new GeneratorEvaluationOptions { Samples = s.Samples, Seed = s.Seed, Percentile = s.Percentile, DataRoot = s.DataRoot };
         // Load (and so check) both runs and their compatibility before a folder is created, so a refused command leaves nothing behind.
         using (var generator = TrainedGenerator.Load(s.Checkpoint))
             if (s.Recognizer is not null)
@@ -42,8 +42,8 @@ public sealed class EvalGeneratorCommand : Command<EvalGeneratorCommand.Settings
                 embedder.Dispose();
                 GeneratorEvaluator.Compatibility(generator, recognizerOptions, s.Recognizer);
             }
-        var folder = RunFolders.Create("eval-generator", s.Out);
-        var evaluation = ConsoleProgress.Run(progress => GeneratorEvaluator.Run(s.Checkpoint, s.Recognizer, folder, options, device, progress));
+        var (folder, evaluation) = RunFolders.Use("eval-generator", s.Out,
+            folder => (folder, ConsoleProgress.Run(progress => GeneratorEvaluator.Run(s.Checkpoint, s.Recognizer, folder, options, device, progress))));
         foreach (var note in evaluation.Notes) AnsiConsole.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
         AnsiConsole.Write(Table(evaluation));
         AnsiConsole.MarkupLine($"results: {Markup.Escape(Path.Combine(folder, "results.md"))}; pictures: nearest.png, closest.png");

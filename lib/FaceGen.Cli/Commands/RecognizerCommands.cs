@@ -70,8 +70,7 @@ public sealed class TrainRecognizerCommand : Command<TrainRecognizerCommand.Sett
     {
         Devices.ConfigureThreads(s.Threads);
         RecognizerJobOptions options;
-        string folder;
-        string? resumeFrom = null;
+        string? folder = null, resumeFrom = null;
         if (s.Resume is not null)
         {
             var resumed = ResumeSupport.Open<RecognizerJobOptions>(context, s, s.Steps, "train-recognizer",
@@ -90,14 +89,13 @@ public sealed class TrainRecognizerCommand : Command<TrainRecognizerCommand.Sett
                 Seed = s.Seed, Identities = s.Identities, PerIdentity = s.PerIdentity, MaxImages = s.MaxImages, SkipBad = s.SkipBad,
                 CheckpointEvery = s.CheckpointEvery, Device = s.Device,
             };
-            folder = RunFolders.Create("train-recognizer", s.Out);
-            AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
+            options.Validate();
         }
-        using var alive = RunFolders.KeepAlive(folder);
-        var result = ConsoleProgress.Run(progress => RecognizerJob.Run(options, folder, progress, resumeFrom));
+        var result = ResumeSupport.Train(folder, resumeFrom, "train-recognizer", s.Out,
+            (f, from) => ConsoleProgress.Run(progress => RecognizerJob.Run(options, f, progress, from)));
         AnsiConsole.MarkupLine(Markup.Escape($"{result.Steps} steps in {result.Seconds:F1} s; final loss {result.LastStep["loss"]:F3}"));
         AnsiConsole.Write(EvalRecognizerCommand.Table(result.Evaluation));
-        AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(folder, "report.html"))}");
+        AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(result.Folder, "report.html"))}");
         return 0;
     }
 }
@@ -123,15 +121,18 @@ public sealed class EvalRecognizerCommand : Command<EvalRecognizerCommand.Settin
         {
             // The run's own split (same data set, k and split seed), so the test images are those it never trained on.
             var evaluated = options with { DataRoot = s.DataRoot ?? options.DataRoot };
-            var folder = RunFolders.Create("eval-recognizer", s.Out);
-            var result = ConsoleProgress.Run(progress =>
+            var (folder, result) = RunFolders.Use("eval-recognizer", s.Out, folder =>
             {
-                var (train, test) = RecognizerJob.LoadSplit(evaluated, progress);
-                using (train)
-                using (test)
-                    return RecognizerJob.Evaluate(embedder, train, test, evaluated, progress);
+                var result = ConsoleProgress.Run(progress =>
+                {
+                    var (train, test) = RecognizerJob.LoadSplit(evaluated, progress);
+                    using (train)
+                    using (test)
+                        return RecognizerJob.Evaluate(embedder, train, test, evaluated, progress);
+                });
+                RecognizerJob.WriteEvaluation(folder, s.Checkpoint, result);
+                return (folder, result);
             });
-            RecognizerJob.WriteEvaluation(folder, s.Checkpoint, result);
             AnsiConsole.Write(Table(result));
             AnsiConsole.MarkupLine($"metrics: {Markup.Escape(Path.Combine(folder, "metrics.json"))}");
         }

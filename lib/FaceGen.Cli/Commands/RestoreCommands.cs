@@ -63,8 +63,7 @@ public sealed class TrainRestoreCommand : Command<TrainRestoreCommand.Settings>
     {
         Devices.ConfigureThreads(s.Threads);
         RestorationJobOptions options;
-        string folder;
-        string? resumeFrom = null;
+        string? folder = null, resumeFrom = null;
         if (s.Resume is not null)
         {
             var resumed = ResumeSupport.Open<RestorationJobOptions>(context, s, s.Steps, "train-restore",
@@ -82,15 +81,13 @@ public sealed class TrainRestoreCommand : Command<TrainRestoreCommand.Settings>
                 Seed = s.Seed, Identities = s.Identities, PerIdentity = s.PerIdentity, MaxImages = s.MaxImages, SkipBad = s.SkipBad,
                 EvaluationImages = s.EvaluationImages, Device = s.Device,
             };
-            _ = options.Restoration;   // validates --task and --model before anything is written
-            folder = RunFolders.Create("train-restore", s.Out);
-            AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
+            options.Validate();
         }
-        using var alive = RunFolders.KeepAlive(folder);
-        var result = ConsoleProgress.Run(progress => RestorationJob.Run(options, folder, progress, s.Recognizer, resumeFrom));
+        var result = ResumeSupport.Train(folder, resumeFrom, "train-restore", s.Out,
+            (f, from) => ConsoleProgress.Run(progress => RestorationJob.Run(options, f, progress, s.Recognizer, from)));
         AnsiConsole.MarkupLine(Markup.Escape($"{result.Steps} steps in {result.Seconds:F1} s; final loss {result.LastStep["loss"]:F4}"));
         AnsiConsole.Write(EvalRestoreCommand.Table(result.Evaluation));
-        AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(folder, "report.html"))}");
+        AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(result.Folder, "report.html"))}");
         return 0;
     }
 
@@ -129,15 +126,18 @@ public sealed class EvalRestoreCommand : Command<EvalRestoreCommand.Settings>
         {
             // The run's own split, so the faces scored are ones it never trained on.
             var evaluated = options with { DataRoot = s.DataRoot ?? options.DataRoot };
-            var folder = RunFolders.Create("eval-restore", s.Out);
-            var evaluation = ConsoleProgress.Run(progress =>
+            var (folder, evaluation) = RunFolders.Use("eval-restore", s.Out, folder =>
             {
-                var (train, test) = RestorationJob.LoadSplit(evaluated, progress);
-                using (train)
-                using (test)
-                    return RestorationJob.Evaluate(restorer, evaluated, test, s.Recognizer, device);
+                var evaluation = ConsoleProgress.Run(progress =>
+                {
+                    var (train, test) = RestorationJob.LoadSplit(evaluated, progress);
+                    using (train)
+                    using (test)
+                        return RestorationJob.Evaluate(restorer, evaluated, test, s.Recognizer, device);
+                });
+                JsonFiles.Write(Path.Combine(folder, "metrics.json"), new { Checkpoint = Path.GetFullPath(s.Checkpoint), Evaluation = evaluation });
+                return (folder, evaluation);
             });
-            JsonFiles.Write(Path.Combine(folder, "metrics.json"), new { Checkpoint = Path.GetFullPath(s.Checkpoint), Evaluation = evaluation });
             AnsiConsole.Write(Table(evaluation));
             AnsiConsole.MarkupLine($"metrics: {Markup.Escape(Path.Combine(folder, "metrics.json"))}");
         }

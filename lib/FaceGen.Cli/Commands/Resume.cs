@@ -22,6 +22,24 @@ public class TrainingSettings : DatasetSettings
 /// </summary>
 public static class ResumeSupport
 {
+    /// <summary>Trains in <paramref name="resumedFolder"/> from <paramref name="resumeFrom"/> when a run is resumed;
+    /// otherwise in a new run folder (<see cref="RunFolders.Use{T}"/>: removed again when the run fails before its first
+    /// checkpoint). Either way the folder's claim is kept alive while training runs (<see cref="RunFolders.KeepAlive"/>).</summary>
+    public static T Train<T>(string? resumedFolder, string? resumeFrom, string command, string? requestedOut, Func<string, string?, T> train)
+    {
+        if (resumedFolder is not null)
+        {
+            using var alive = RunFolders.KeepAlive(resumedFolder);
+            return train(resumedFolder, resumeFrom);
+        }
+        return RunFolders.Use(command, requestedOut, folder =>
+        {
+            AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
+            using var alive = RunFolders.KeepAlive(folder);
+            return train(folder, null);
+        });
+    }
+
     static readonly string[] Allowed = { "--resume", "--steps", "--threads", "--device", "--conv-backend", "--data-root" };
 
     /// <summary>The run to continue and its options (<paramref name="merge"/> applies the new step total, null when

@@ -69,8 +69,7 @@ public sealed class TrainVaeCommand : Command<TrainVaeCommand.Settings>
     {
         Devices.ConfigureThreads(s.Threads);
         VaeJobOptions options;
-        string folder;
-        string? resumeFrom = null;
+        string? folder = null, resumeFrom = null;
         if (s.Resume is not null)
         {
             var resumed = ResumeSupport.Open<VaeJobOptions>(context, s, s.Steps, "train-vae",
@@ -90,14 +89,13 @@ public sealed class TrainVaeCommand : Command<TrainVaeCommand.Settings>
                 Identities = s.Identities, PerIdentity = s.PerIdentity, MaxImages = s.MaxImages, SkipBad = s.SkipBad,
                 SampleEvery = s.SampleEvery, EvaluateEvery = s.EvalEvery, CheckpointEvery = s.CheckpointEvery, Device = s.Device,
             };
-            folder = RunFolders.Create("train-vae", s.Out);
-            AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
+            options.Validate();
         }
-        using var alive = RunFolders.KeepAlive(folder);
-        var result = ConsoleProgress.Run(progress => VaeJob.Run(options, folder, progress, resumeFrom));
+        var result = ResumeSupport.Train(folder, resumeFrom, "train-vae", s.Out,
+            (f, from) => ConsoleProgress.Run(progress => VaeJob.Run(options, f, progress, from)));
         AnsiConsole.MarkupLine(Markup.Escape($"{result.Steps} steps ({(double)result.Steps / result.BatchesPerEpoch:F1} epochs) in {result.Seconds:F1} s; " +
             $"held-out ELBO {result.TestElbo:F2} nats/image (best {result.BestTestElbo:F2} at step {result.BestStep})"));
-        AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(folder, "report.html"))}");
+        AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(result.Folder, "report.html"))}");
         return 0;
     }
 }
@@ -117,6 +115,12 @@ public sealed class EvalVaeCommand : Command<EvalVaeCommand.Settings>
 
         [CommandOption("--out <DIR>"), Description("New folder for metrics.json (default: data/runs/eval-vae-<time>)")]
         public string? Out { get; init; }
+
+        /// <summary>K importance samples cost K decoder passes per test image.</summary>
+        public const int MaxImportanceSamples = 10_000;
+
+        public override ValidationResult Validate() => ImportanceSamples is < 1 or > MaxImportanceSamples
+            ? ValidationResult.Error($"--importance-samples {ImportanceSamples}: expected 1 to {MaxImportanceSamples}.") : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -128,13 +132,18 @@ public sealed class EvalVaeCommand : Command<EvalVaeCommand.Settings>
         using (model)
         {
             var evaluated = options with { Dataset = s.Dataset ?? options.Dataset, DataRoot = s.DataRoot ?? options.DataRoot };
-            var folder = RunFolders.Create("eval-vae", s.Out);
-            var (train, test) = ConsoleProgress.Run(progress => VaeJob.LoadSplit(evaluated, progress));
-            using (train)
-            using (test)
+            var (folder, result) = RunFolders.Use("eval-vae", s.Out, folder =>
             {
-                var result = VaeJob.Evaluate(model, evaluated.ParsedLikelihood, test, s.ImportanceSamples, device);
-                VaeJob.WriteEvaluation(folder, s.Checkpoint, result);
+                var (train, test) = ConsoleProgress.Run(progress => VaeJob.LoadSplit(evaluated, progress));
+                using (train)
+                using (test)
+                {
+                    var result = VaeJob.Evaluate(model, evaluated.ParsedLikelihood, test, s.ImportanceSamples, device);
+                    VaeJob.WriteEvaluation(folder, s.Checkpoint, result);
+                    return (folder, result);
+                }
+            });
+            {
                 var table = new Table().AddColumn("on the test split").AddColumn("per image");
                 table.AddRow("images", result.Images.ToString());
                 table.AddRow("ELBO (β = 1)", $"{result.Elbo:F3} nats");

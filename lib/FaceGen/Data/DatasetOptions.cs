@@ -26,6 +26,22 @@ public abstract record DatasetOptions
     /// <summary>Skip corrupt files and malformed names (and report how many) instead of stopping.</summary>
     public bool SkipBad { get; init; }
 
+    /// <summary>The sizes the convolutional models (DCGAN, conv VAE) are built for: 4·2^k pixels, 16 to 128.</summary>
+    public static readonly int[] ConvolutionalSizes = [16, 32, 64, 128];
+
+    /// <summary>Refuses, with an <see cref="ArgumentException"/> naming the option, the value and the limit, any value the
+    /// job cannot run — before a run folder is claimed or a model built. The command line and the spec reader call the
+    /// same method; each job's record adds its own options to these data options.</summary>
+    public virtual void Validate(OptionSpelling spelling = OptionSpelling.CommandLine)
+    {
+        var check = new OptionCheck(spelling);
+        check.Require(!string.IsNullOrWhiteSpace(Dataset), "--dataset", "dataset", Dataset, "expected a data set name or folder");
+        check.OneOf(Channels, [1, 3], "--channels", "channels", " (1 = grey, 3 = RGB)");
+        check.AtLeast(Identities, 1, "--identities", "identities");
+        check.AtLeast(PerIdentity, 1, "--per-identity", "perIdentity");
+        check.AtLeast(MaxImages, 1, "--max-images", "maxImages");
+    }
+
     /// <summary>The data set these options name (its <paramref name="part"/>: train or test where the set has them);
     /// <paramref name="seed"/> renders the synthetic faces.</summary>
     public FaceDataset LoadData(int seed, DatasetPart part = DatasetPart.Train, IProgress<ProgressReport>? progress = null) =>

@@ -25,6 +25,19 @@ public sealed record GeneratorEvaluationOptions
     public int K { get; init; } = 3;
     /// <summary>Folder holding the real data sets; null = the run's own setting.</summary>
     public string? DataRoot { get; init; }
+
+    /// <summary>The most samples scored: they are held in memory at once (10,000 RGB 128 px images: 2 GB).</summary>
+    public const int MaxSamples = 10_000;
+
+    public void Validate(OptionSpelling spelling = OptionSpelling.CommandLine)
+    {
+        var check = new OptionCheck(spelling);
+        check.Require(Samples >= K + 1 && Samples <= MaxSamples, "--samples", "samples", Samples,
+            $"expected {K + 1} to {MaxSamples} (k-NN precision/recall uses k = {K})");
+        check.AtLeast(Seed, 0, "--seed", "seed");
+        check.Require(Percentile > 0 && Percentile < 1, "--percentile", "percentile", Percentile, "expected a fraction in (0, 1)");
+        check.AtLeast(K, 1, null, "k");
+    }
 }
 
 /// <summary>One set of images scored against the generator's training images: pixel-space Fréchet distance
@@ -129,6 +142,8 @@ public sealed class TrainedGenerator : IDisposable
     public string Kind => gan is not null ? "gan" : "vae";
     /// <summary>The run folder.</summary>
     public string Run { get; }
+    /// <summary>The checkpoint folder the weights came from (a run's best, else final, else last).</summary>
+    public string Checkpoint { get; }
     /// <summary>The data set the run trained on (name or folder).</summary>
     public string Dataset => ganOptions?.Dataset ?? vaeOptions!.Dataset;
     /// <summary>Side of the square images it makes, in pixels.</summary>
@@ -138,26 +153,24 @@ public sealed class TrainedGenerator : IDisposable
     /// <summary>Classes of a conditional model (0: unconditional).</summary>
     public int ClassCount => gan?.ClassCount ?? vae!.ClassCount;
 
-    TrainedGenerator(string run, GanGenerator? gan, GanJobOptions? ganOptions, Vae? vae, VaeJobOptions? vaeOptions) =>
-        (Run, this.gan, this.ganOptions, this.vae, this.vaeOptions) = (run, gan, ganOptions, vae, vaeOptions);
+    TrainedGenerator(string run, string checkpoint, GanGenerator? gan, GanJobOptions? ganOptions, Vae? vae, VaeJobOptions? vaeOptions) =>
+        (Run, Checkpoint, this.gan, this.ganOptions, this.vae, this.vaeOptions) = (run, checkpoint, gan, ganOptions, vae, vaeOptions);
 
     /// <summary>A GAN run (its EMA generator when it has one; best checkpoint of a run folder) or a VAE run (its best
     /// checkpoint), told apart by the checkpoint's files. A folder that is neither is a <see cref="DataException"/> naming it.</summary>
     public static TrainedGenerator Load(string runOrCheckpoint, Device? device = null)
     {
         TorchRuntime.EnsureInitialized();
-        if (!Directory.Exists(runOrCheckpoint))
-            throw new DataException(runOrCheckpoint, "no such folder; pass a run folder written by facegen train gan/vae, or one of its checkpoint folders.");
         var (run, checkpoint) = JobSupport.ResolveRun(runOrCheckpoint);
         if (File.Exists(Path.Combine(checkpoint, "generator.module")))
         {
             var (generator, options) = GanJob.LoadGenerator(runOrCheckpoint, device);
-            return new TrainedGenerator(run, generator, options, null, null);
+            return new TrainedGenerator(run, checkpoint, generator, options, null, null);
         }
         if (File.Exists(Path.Combine(checkpoint, "vae.module")))
         {
             var (model, options) = VaeJob.Load(runOrCheckpoint, device);
-            return new TrainedGenerator(run, null, null, model, options);
+            return new TrainedGenerator(run, checkpoint, null, null, model, options);
         }
         throw new DataException(checkpoint, "holds neither generator.module (a GAN run) nor vae.module (a VAE run); " +
             "facegen eval generator needs a run of facegen train gan or facegen train vae.");
@@ -224,6 +237,7 @@ public static class GeneratorEvaluator
     public static GeneratorEvaluation Run(string generatorRun, string? recognizerRun, string folder, GeneratorEvaluationOptions options,
         Device? device = null, IProgress<ProgressReport>? progress = null)
     {
+        options.Validate();
         using var generator = TrainedGenerator.Load(generatorRun, device);
         FaceEmbedder? recognizer = null;
         var notes = new List<string>();

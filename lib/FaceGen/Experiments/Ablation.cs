@@ -27,6 +27,10 @@ public sealed record AblationOptions
     public string? Cell { get; init; }
     /// <summary>The claims on cells (heartbeat limit); null = <see cref="CellClaims"/> with its defaults.</summary>
     public TimeSpan? StaleClaimAfter { get; init; }
+
+    /// <summary>Refuses a budget that is not a finite number of minutes &gt; 0 (NaN would never be spent, ∞ is no budget).</summary>
+    public void Validate(OptionSpelling spelling = OptionSpelling.CommandLine) =>
+        new OptionCheck(spelling).Positive(MaxMinutes, "--max-minutes", "maxMinutes");
 }
 
 /// <summary>Shard <paramref name="Index"/> (0-based) of <paramref name="Count"/>: the cells whose index i has
@@ -87,6 +91,7 @@ public static class Ablation
     /// counts runs; each run's own reports are renamed "&lt;run&gt;: &lt;task&gt;".</summary>
     public static AblationResult Run(ExperimentSpec spec, string folder, AblationOptions options, IProgress<ProgressReport>? progress = null)
     {
+        options.Validate();
         var profile = options.Profile ?? Runtime.Profile.Current;
         folder = Path.GetFullPath(folder);
         var plan = Plan(spec, folder, profile);

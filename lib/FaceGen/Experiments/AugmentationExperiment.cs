@@ -88,6 +88,41 @@ public sealed record AugmentExperimentOptions : DatasetOptions
 
     /// <summary>The crop shift in force.</summary>
     public int EffectiveCropPadding => CropPadding ?? ImageSize / 16;
+
+    public override void Validate(OptionSpelling spelling = OptionSpelling.CommandLine)
+    {
+        base.Validate(spelling);
+        var check = new OptionCheck(spelling);
+        check.Require(K is { Length: > 0 } && K.All(k => k >= 1), "-k", "k", K, "expected one or more k ≥ 1");
+        check.Require(Seeds is { Length: > 0 } && Seeds.All(s => s >= 0), "--seeds", "seeds", Seeds, "expected one or more seeds ≥ 0");
+        check.Require(Conditions is { Length: > 0 }, "--conditions", "conditions", Conditions, "expected at least one condition");
+        check.Require(Generator is "cgan" or "cvae", "--generator", "generator", Generator, "expected cgan or cvae");
+        // The generators of condition (c) are convolutional; the recogniser alone takes any multiple of 8.
+        if (Conditions?.Contains(AugmentCondition.Generated) == true)
+            check.OneOf(ImageSize, ConvolutionalSizes, "--image-size", "imageSize", " pixels (the cGAN/cVAE of condition c needs 4·2^k)");
+        else
+            check.Require(ImageSize is >= 16 and <= 128 && ImageSize % 8 == 0, "--image-size", "imageSize", ImageSize, "the embedder needs a multiple of 8 pixels from 16 to 128");
+        check.Require(OptionNames.TryParse<RecognitionHeadKind>(Head ?? "", out _), "--head", "head", Head, "expected softmax, cosface or arcface");
+        check.AtLeast(Width, 1, "--width", "width");
+        check.AtLeast(Embedding, 1, "--embedding", "embedding");
+        check.AtLeast(Steps, 1, "--steps", "steps");
+        check.AtLeast(Batch, 1, "--batch", "batch");
+        check.Positive(LearningRate, null, "learningRate");
+        check.NonNegative(WeightDecay, null, "weightDecay");
+        check.AtLeast(CropPadding, 0, null, "cropPadding");
+        check.NonNegative(Jitter, null, "jitter");
+        check.AtLeast(GeneratorSteps, 1, "--generator-steps", "generatorSteps");
+        check.AtLeast(GeneratorWidth, 1, "--generator-width", "generatorWidth");
+        check.AtLeast(GeneratorLatent, 1, "--generator-latent", "generatorLatent");
+        check.Positive(SyntheticRatio, "--synthetic-ratio", "syntheticRatio");
+        check.AtLeast(SyntheticPerIdentity, 1, "--synthetic-per-identity", "syntheticPerIdentity");
+        check.AtLeast(PretrainSteps, 1, "--pretrain-steps", "pretrainSteps");
+        check.AtLeast(PretrainIdentities, 1, "--pretrain-identities", "pretrainIdentities");
+        check.AtLeast(PretrainPerIdentity, 1, "--pretrain-per-identity", "pretrainPerIdentity");
+        check.AtLeast(DataSeed, 0, "--seed", "dataSeed");
+        check.AtLeast(GenuinePairs, 1, null, "genuinePairs");
+        check.AtLeast(ImpostorPairs, 1, null, "impostorPairs");
+    }
 }
 
 /// <summary>One trained and evaluated recogniser: identification accuracy (1-NN on embeddings, training images as
@@ -126,7 +161,7 @@ public static class AugmentationExperiment
     /// <paramref name="folder"/>: <c>config.json</c> first, <c>runs.csv</c> after each run, <c>results.md</c> at the end.</summary>
     public static AugmentExperimentResult Run(AugmentExperimentOptions options, string folder, IProgress<ProgressReport>? progress = null)
     {
-        Validate(options);
+        options.Validate();
         var device = Devices.Resolve(options.Device);
         JobSupport.WriteJson(folder, "config.json", options);
         var clock = Stopwatch.StartNew();
@@ -164,19 +199,6 @@ public static class AugmentationExperiment
         double seconds = clock.Elapsed.TotalSeconds;
         AtomicFile.WriteAllText(Path.Combine(folder, "results.md"), ToMarkdown(summary, runs, options, all, seconds));
         return new AugmentExperimentResult(folder, runs, summary, seconds);
-    }
-
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first option that cannot work.</summary>
-    public static void Validate(AugmentExperimentOptions o)
-    {
-        if (o.K.Length == 0 || o.K.Any(k => k < 1)) throw new ArgumentException($"-k {string.Join(",", o.K)}: expected one or more k ≥ 1.");
-        if (o.Seeds.Length == 0) throw new ArgumentException("--seeds: expected at least one seed.");
-        if (o.Conditions.Length == 0) throw new ArgumentException("--conditions: expected at least one condition.");
-        if (o.Generator is not ("cgan" or "cvae")) throw new ArgumentException($"--generator {o.Generator}: expected cgan or cvae.");
-        if (!(o.SyntheticRatio > 0)) throw new ArgumentException($"--synthetic-ratio {o.SyntheticRatio}: must be > 0.");
-        if (o.SyntheticPerIdentity < 1) throw new ArgumentException($"--synthetic-per-identity {o.SyntheticPerIdentity}: must be ≥ 1.");
-        if (o.Steps < 1 || o.GeneratorSteps < 1 || o.PretrainSteps < 1)
-            throw new ArgumentException($"steps {o.Steps}, generator steps {o.GeneratorSteps}, pre-training steps {o.PretrainSteps}: each must be ≥ 1.");
     }
 
     /// <summary>Trains and evaluates one recogniser on a split under <paramref name="condition"/>.

@@ -160,7 +160,7 @@ public sealed class ExperimentSpec
                 var resolved = Merge(Merge(baseOptions, setting.Overrides), new JsonObject { ["seed"] = seed });
                 var options = OptionKeys.For(Model).Create(resolved);
                 var where = $"setting '{setting.Name}', seed {seed} (profile {profile})";
-                if (ExperimentValidation.Problem(Model, options) is string problem) throw Error($"{where}: {problem}");
+                if (ExperimentValidation.Problem((DatasetOptions)options) is string problem) throw Error($"{where}: {problem}");
                 runs.Add(new PlannedRun(runs.Count, setting.Name, seed, $"{Slug(setting.Name)}-s{seed}", Model, options,
                     setting.Overrides.ToDictionary(kv => kv.Key, kv => ValueText(kv.Value))));
             }
@@ -176,7 +176,7 @@ public sealed class ExperimentSpec
         if (RecognizerOverrides is null) return null;
         var chosen = Profiles.TryGetValue(profile, out var p) ? p.Recognizer : new JsonObject();
         var options = (Training.RecognizerJobOptions)OptionKeys.For(ExperimentModel.Recognizer).Create(Merge(RecognizerOverrides, chosen));
-        if (ExperimentValidation.Problem(ExperimentModel.Recognizer, options) is string problem) throw Error($"recognizer (profile {profile}): {problem}");
+        if (ExperimentValidation.Problem(options) is string problem) throw Error($"recognizer (profile {profile}): {problem}");
         return options;
     }
 

@@ -49,6 +49,30 @@ public sealed record RestorationJobOptions : DatasetOptions
         _ => throw new ArgumentException($"--model {Model}: expected unet, unet-gan or vae."),
     };
 
+    public override void Validate(OptionSpelling spelling = OptionSpelling.CommandLine)
+    {
+        base.Validate(spelling);
+        var check = new OptionCheck(spelling);
+        check.Require(Task is "sr4" or "denoise" or "inpaint", "--task", "task", Task, "expected sr4, denoise or inpaint");
+        check.Require(Model is "unet" or "unet-gan" or "vae", "--model", "model", Model, "expected unet, unet-gan or vae");
+        check.Require(ImageSize is >= 16 and <= 128 && ImageSize % 8 == 0, "--size", "imageSize", ImageSize,
+            "the restorer needs a multiple of 8 pixels from 16 to 128");
+        check.AtLeast(Width, 1, "--width", "width");
+        check.AtLeast(Latent, 1, "--latent", "latent");
+        check.NonNegative(Beta, "--beta", "beta");
+        check.NonNegative(AdversarialWeight, "--adversarial-weight", "adversarialWeight");
+        check.Require(NoiseSigmas is { Length: > 0 } && NoiseSigmas.All(s => double.IsFinite(s) && s >= 0), "--noise", "noiseSigmas", NoiseSigmas, "expected one or more finite noise levels ≥ 0");
+        check.Require(Masks is { Length: > 0 }, "--masks", "masks", Masks, "expected one or more mask kinds");
+        check.AtLeast(Steps, 1, "--steps", "steps");
+        check.AtLeast(Batch, 1, "--batch", "batch");
+        check.Positive(LearningRate, "--lr", "learningRate");
+        check.AtLeast(Seed, 0, "--seed", "seed");
+        check.Fraction(TestFraction, zeroAllowed: false, null, "testFraction");
+        check.AtLeast(EvaluationImages, 1, "--evaluation-images", "evaluationImages");
+        check.AtLeast(SampleEvery, 0, null, "sampleEvery");
+        check.AtLeast(CheckpointEvery, 0, null, "checkpointEvery");
+    }
+
     public RestorationOptions Restoration => new(ParsedTask, ParsedModel, NoiseSigmas, Masks, AdversarialWeight, LearningRate, Width, Latent, Beta, Seed);
 }
 
@@ -68,6 +92,7 @@ public static class RestorationJob
     public static RestorationJobResult Run(RestorationJobOptions options, string folder, IProgress<ProgressReport>? progress = null,
         string? recognizer = null, string? resumeFrom = null, params ITrainingCallback[] callbacks)
     {
+        options.Validate();
         var restoration = options.Restoration;
         var device = Devices.Resolve(options.Device);
         Seeding.Seed(options.Seed);
@@ -115,13 +140,12 @@ public static class RestorationJob
     public static (RestorationTrainable Restorer, RestorationJobOptions Options) Load(string runOrCheckpoint, Device? device = null)
     {
         var (run, checkpoint) = JobSupport.ResolveRun(runOrCheckpoint);
+        JobSupport.Weights(checkpoint, "restorer.module", "a restorer");
         var options = JobSupport.ReadJson<RestorationJobOptions>(Path.Combine(run, "config.json"));
         var restorer = new RestorationTrainable(options.Restoration, options.ImageSize, options.Channels, zeros(1, options.Channels, options.ImageSize, options.ImageSize), device);
         foreach (var (name, module) in restorer.Modules)
         {
-            var weights = Path.Combine(checkpoint, $"{name}.module");
-            if (!File.Exists(weights)) throw new DataException(runOrCheckpoint, $"not a restoration run or checkpoint (no {name}.module).");
-            module.load(weights);
+            JobSupport.LoadWeights(module, run, JobSupport.Weights(checkpoint, $"{name}.module", $"a {options.Model} restorer"), $"a {options.Model} restorer's {name}");
             module.eval();
         }
         return (restorer, options);

@@ -44,7 +44,7 @@ public static class Devices
             count = int.TryParse(env, out var n) ? n : throw new ArgumentException($"{ThreadsVariable}={env}: expected a positive integer.");
         if (count is not null)
         {
-            if (count <= 0) throw new ArgumentException($"threads={count}: expected a positive integer.");
+            if (count <= 0) throw new ArgumentException($"--threads {count}: expected a positive integer.");
             set_num_threads(count.Value);
         }
         return get_num_threads();

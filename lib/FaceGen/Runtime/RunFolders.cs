@@ -131,6 +131,44 @@ public static class RunFolders
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
     }
 
+    /// <summary>Runs <paramref name="work"/> in a new run folder (<see cref="Create"/>). When it fails before the run has a
+    /// checkpoint, what the command made is removed — the folder itself, or only its contents when the folder existed
+    /// (empty) before — so that a refused or crashed start leaves nothing half-made and the same <c>--out</c> can be
+    /// used again. A run that saved a checkpoint is kept: it can be sampled, evaluated or looked at.</summary>
+    public static T Use<T>(string command, string? requested, Func<string, T> work)
+    {
+        bool existed = requested is not null && Directory.Exists(requested);
+        var folder = Create(command, requested);
+        try { return work(folder); }
+        catch
+        {
+            if (!HasCheckpoint(folder)) Discard(folder, existed);
+            throw;
+        }
+    }
+
+    static bool HasCheckpoint(string folder)
+    {
+        var checkpoints = Path.Combine(folder, "checkpoints");
+        return Directory.Exists(checkpoints) && Directory.EnumerateFiles(checkpoints, "trainer.json", SearchOption.AllDirectories).Any();
+    }
+
+    static void Discard(string folder, bool keepFolder)
+    {
+        // Best effort: the error being reported matters more than a file that cannot be removed.
+        try
+        {
+            if (!keepFolder)
+            {
+                Directory.Delete(folder, recursive: true);
+                return;
+            }
+            foreach (var file in Directory.EnumerateFiles(folder)) File.Delete(file);
+            foreach (var directory in Directory.EnumerateDirectories(folder)) Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
     /// <summary>Creates <see cref="OwnerFile"/> in <paramref name="folder"/> unless it exists (an atomic create-new).</summary>
     static bool TryClaim(string folder, string command)
     {

@@ -40,6 +40,30 @@ public sealed record GanJobOptions : DatasetOptions
     public string? Device { get; init; }
 
     public DiscriminatorNorm EffectiveNorm => Norm ?? GanLossDefinition.Of(Loss).DefaultNorm;
+
+    public override void Validate(OptionSpelling spelling = OptionSpelling.CommandLine)
+    {
+        base.Validate(spelling);
+        var check = new OptionCheck(spelling);
+        check.Require(Arch != "tutorial", "--arch", "arch", Arch, "the tutorial's Keras generator never upsamples — it outputs 3×4×4 images, " +
+            "so it cannot be trained against 32×32 or 64×64 faces (erratum shown in notebooks/02); use dcgan");
+        check.Require(Arch == "dcgan", "--arch", "arch", Arch, "expected dcgan or tutorial");
+        check.OneOf(ImageSize, ConvolutionalSizes, "--image-size", "imageSize", " pixels (DCGAN models need 4·2^k)");
+        check.AtLeast(Steps, 1, "--steps", "steps");
+        check.AtLeast(Batch, 1, "--batch", "batch");
+        check.AtLeast(Seed, 0, "--seed", "seed");
+        check.AtLeast(Width, 1, "--width", "width");
+        check.AtLeast(Latent, 1, "--latent", "latent");
+        check.Require(!(GanLossDefinition.Of(Loss).GradientPenalty && Norm == DiscriminatorNorm.Batch), "--d-norm", "norm", "batch",
+            $"with loss {Loss.ToString().ToLowerInvariant()}, the gradient penalty needs per-sample gradients, which batch norm mixes; use none or spectral");
+        check.AtLeast(CriticSteps, 1, "--critic-steps", "criticSteps");
+        check.Fraction(EmaDecay, zeroAllowed: true, "--ema", "emaDecay");
+        check.NonNegative(R1Gamma, "--r1", "r1Gamma");
+        check.Fraction(HoldOutFraction, zeroAllowed: true, "--hold-out", "holdOutFraction");
+        check.AtLeast(SampleEvery, 0, "--sample-every", "sampleEvery");
+        check.AtLeast(EvaluateEvery, 0, "--eval-every", "evaluateEvery");
+        check.AtLeast(CheckpointEvery, 0, "--checkpoint-every", "checkpointEvery");
+    }
 }
 
 /// <summary>What a finished run measured (also written as <c>metrics.json</c>).</summary>
@@ -62,10 +86,7 @@ public static class GanJob
     public static GanJobResult Run(GanJobOptions options, string folder, IProgress<ProgressReport>? progress = null, string? resumeFrom = null,
         params ITrainingCallback[] callbacks)
     {
-        if (options.Arch == "tutorial")
-            throw new ArgumentException("--arch tutorial: the tutorial's Keras generator never upsamples — it outputs 3×4×4 images, so it " +
-                "cannot be trained against 32×32 or 64×64 faces (erratum shown in notebooks/02). Use --arch dcgan.");
-        if (options.Arch != "dcgan") throw new ArgumentException($"--arch {options.Arch}: expected dcgan or tutorial.");
+        options.Validate();
         var device = Devices.Resolve(options.Device);
         Seeding.Seed(options.Seed);
         JobSupport.WriteJson(folder, "config.json", options);
@@ -131,8 +152,7 @@ public static class GanJob
     /// new photograph of the same people would be. Rebuilt identically from <c>config.json</c>.</summary>
     public static (FaceDataset Train, FaceDataset? HeldOut) LoadSplit(GanJobOptions o, IProgress<ProgressReport>? progress = null)
     {
-        if (!(o.HoldOutFraction >= 0 && o.HoldOutFraction < 1))
-            throw new ArgumentException($"--hold-out {o.HoldOutFraction}: expected a fraction in [0, 1).");
+        o.Validate();
         var all = o.LoadData(o.Seed, DatasetPart.Train, progress);
         if (o.HoldOutFraction == 0) return (all, null);
         using (all)
@@ -168,12 +188,12 @@ public static class GanJob
     {
         TorchRuntime.EnsureInitialized();
         var (run, checkpoint) = JobSupport.ResolveRun(runOrCheckpoint);
-        var options = JobSupport.ReadJson<GanJobOptions>(Path.Combine(run, "config.json"));
         var ema = Path.Combine(checkpoint, "generator_ema.module");
-        var weights = File.Exists(ema) ? ema : Path.Combine(checkpoint, "generator.module");
+        var weights = File.Exists(ema) ? ema : JobSupport.Weights(checkpoint, "generator.module", "a GAN");
+        var options = JobSupport.ReadJson<GanJobOptions>(Path.Combine(run, "config.json"));
         var model = JobSupport.ReadJson<JobSupport.ModelShape>(Path.Combine(run, "model.json"));
         var generator = CreateGenerator(options, model.Classes);
-        generator.load(weights);
+        JobSupport.LoadWeights(generator, run, weights, "a GAN generator");
         generator.to(device ?? CPU);
         generator.eval();
         return (generator, options);

@@ -38,6 +38,31 @@ public sealed record RecognizerJobOptions : DatasetOptions
     public int GenuinePairs { get; init; } = 3000;
     public int ImpostorPairs { get; init; } = 30000;
     public string? Device { get; init; }
+
+    public override void Validate(OptionSpelling spelling = OptionSpelling.CommandLine)
+    {
+        base.Validate(spelling);
+        var check = new OptionCheck(spelling);
+        check.Require(OptionNames.TryParse<RecognitionHeadKind>(Head ?? "", out _), "--head", "head", Head, "expected softmax, cosface or arcface");
+        check.AtLeast(TrainPerIdentity, 1, "--train-per-identity", "trainPerIdentity");
+        check.AtLeast(SplitSeed, 0, "--split-seed", "splitSeed");
+        check.Require(ImageSize is >= 16 and <= 128 && ImageSize % 8 == 0, "--image-size", "imageSize", ImageSize,
+            "the embedder needs a multiple of 8 pixels from 16 to 128");
+        check.AtLeast(Width, 1, "--width", "width");
+        check.AtLeast(Embedding, 1, "--embedding", "embedding");
+        check.Positive(Scale, "--scale", "scale");
+        if (Margin is double margin) check.NonNegative(margin, "--margin", "margin");
+        check.AtLeast(Steps, 1, "--steps", "steps");
+        check.AtLeast(Batch, 1, "--batch", "batch");
+        check.Positive(LearningRate, "--lr", "learningRate");
+        check.NonNegative(WeightDecay, "--weight-decay", "weightDecay");
+        check.AtLeast(CropPadding, 0, "--crop", "cropPadding");
+        check.NonNegative(Jitter, "--jitter", "jitter");
+        check.AtLeast(Seed, 0, "--seed", "seed");
+        check.AtLeast(CheckpointEvery, 0, "--checkpoint-every", "checkpointEvery");
+        check.AtLeast(GenuinePairs, 1, null, "genuinePairs");
+        check.AtLeast(ImpostorPairs, 1, null, "impostorPairs");
+    }
 }
 
 /// <summary>Closed-set identification accuracy (1-nearest-neighbour, gallery = the training images, probes = the
@@ -64,6 +89,7 @@ public static class RecognizerJob
     public static RecognizerJobResult Run(RecognizerJobOptions options, string folder, IProgress<ProgressReport>? progress = null, string? resumeFrom = null,
         params ITrainingCallback[] callbacks)
     {
+        options.Validate();
         var kind = RecognitionHead.Parse(options.Head);
         var device = Devices.Resolve(options.Device);
         Seeding.Seed(options.Seed);
@@ -160,11 +186,10 @@ public static class RecognizerJob
     {
         TorchRuntime.EnsureInitialized();
         var (run, checkpoint) = JobSupport.ResolveRun(runOrCheckpoint);
+        var weights = JobSupport.Weights(checkpoint, "embedder.module", "a recogniser");
         var options = JobSupport.ReadJson<RecognizerJobOptions>(Path.Combine(run, "config.json"));
-        var weights = Path.Combine(checkpoint, "embedder.module");
-        if (!File.Exists(weights)) throw new DataException(runOrCheckpoint, "not a recogniser run or checkpoint (no embedder.module).");
         var embedder = CreateEmbedder(options);
-        embedder.load(weights);
+        JobSupport.LoadWeights(embedder, run, weights, "a recogniser's embedder");
         embedder.to(device ?? CPU);
         embedder.eval();
         return (embedder, options);

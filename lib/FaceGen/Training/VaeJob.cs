@@ -38,6 +38,32 @@ public sealed record VaeJobOptions : DatasetOptions
     public string? Device { get; init; }
 
     public ReconstructionLikelihood ParsedLikelihood => ReconstructionLikelihood.Parse(Likelihood, Scale);
+
+    public override void Validate(OptionSpelling spelling = OptionSpelling.CommandLine)
+    {
+        base.Validate(spelling);
+        var check = new OptionCheck(spelling);
+        check.Require(Arch is "conv" or "mlp", "--arch", "arch", Arch, "expected conv or mlp");
+        if (Arch == "conv") check.OneOf(ImageSize, ConvolutionalSizes, "--image-size", "imageSize", " pixels (the conv VAE needs 4·2^k)");
+        else check.Require(ImageSize is >= 1 and <= 128, "--image-size", "imageSize", ImageSize, "the MLP VAE takes 1 to 128 pixels (28 for MNIST-sized images)");
+        check.AtLeast(Latent, 1, "--latent", "latent");
+        check.AtLeast(Width, 1, "--width", "width");
+        check.NonNegative(Beta, "--beta", "beta");
+        check.AtLeast(WarmupSteps, 0, "--warmup", "warmupSteps");
+        check.Require(Likelihood?.Trim().ToLowerInvariant() is "bernoulli" or "gaussian" or "laplace", "--likelihood", "likelihood", Likelihood, "expected bernoulli, gaussian or laplace");
+        check.Positive(Scale, "--scale", "scale");
+        // 0 steps means "use epochs"; a negative count means neither and once ran the default 10 epochs silently.
+        check.Require(Steps >= 0, "--steps", "steps", Steps, "must be ≥ 1, or 0 to train for the given epochs");
+        check.AtLeast(Epochs, 1, "--epochs", "epochs");
+        check.AtLeast(Batch, 1, "--batch", "batch");
+        check.Positive(LearningRate, "--lr", "learningRate");
+        check.AtLeast(Seed, 0, "--seed", "seed");
+        if (Dataset is not ("fashion-mnist" or "cifar10"))
+            check.Fraction(TestFraction, zeroAllowed: false, null, "testFraction");
+        check.AtLeast(SampleEvery, 0, "--sample-every", "sampleEvery");
+        check.AtLeast(EvaluateEvery, 0, "--eval-every", "evaluateEvery");
+        check.AtLeast(CheckpointEvery, 0, "--checkpoint-every", "checkpointEvery");
+    }
 }
 
 /// <summary>What a finished VAE run measured (<c>metrics.json</c>).</summary>
@@ -62,6 +88,7 @@ public static class VaeJob
     public static VaeJobResult Run(VaeJobOptions options, string folder, IProgress<ProgressReport>? progress = null, string? resumeFrom = null,
         params ITrainingCallback[] callbacks)
     {
+        options.Validate();
         var device = Devices.Resolve(options.Device);
         Seeding.Seed(options.Seed);
         JobSupport.WriteJson(folder, "config.json", options);
@@ -181,12 +208,11 @@ public static class VaeJob
     {
         TorchRuntime.EnsureInitialized();
         var (run, checkpoint) = JobSupport.ResolveRun(runOrCheckpoint);
+        var weights = JobSupport.Weights(checkpoint, "vae.module", "a VAE");
         var options = JobSupport.ReadJson<VaeJobOptions>(Path.Combine(run, "config.json"));
         var shape = JobSupport.ReadJson<JobSupport.ModelShape>(Path.Combine(run, "model.json"));
-        var weights = Path.Combine(checkpoint, "vae.module");
-        if (!File.Exists(weights)) throw new DataException(runOrCheckpoint, "not a VAE run or checkpoint (no vae.module).");
         var model = CreateModel(options, shape.Classes, options.ParsedLikelihood.LearnedScale);
-        model.load(weights);
+        JobSupport.LoadWeights(model, run, weights, "a VAE");
         model.to(device ?? CPU);
         model.eval();
         return (model, options);
