@@ -244,7 +244,7 @@ public class SlurmArrayTests(ITestOutputHelper log)
             Assert.Contains("0 runs now, 1 kept from before", File.ReadAllText(Path.Combine(grid, "logs", $"cell-{task}.out")));
         Assert.Contains("1 runs now, 0 kept from before", File.ReadAllText(Path.Combine(grid, "logs", "cell-3.out")));
         var attempts = CellClaims.Attempts(grid);
-        // Claims taken per cell over both submissions: the killed cell twice, every other once (never redone).
+        // Cells started over both submissions: the killed cell twice, every other once (never redone).
         Assert.Equal(["loss-hinge-s1=1", "loss-hinge-s2=1", "loss-lsgan-s1=1", $"{killed}=2"],
             attempts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
         Assert.Contains("all 4 cells finished.", File.ReadAllText(Path.Combine(grid, "logs", "report.out")));

@@ -133,6 +133,7 @@ public static class Ablation
                     resumed++;
                     continue;
                 }
+                claim.RecordStart();
                 jobs?.Prepare(progress);
                 var started = clock();
                 RunOne(run, runFolder, spec, profile, execute, ExperimentJobs.Rename(progress, run.FolderName));

@@ -9,7 +9,7 @@ namespace FaceGen.Experiments;
 /// <code>
 /// DIR/claims/&lt;cell&gt;/owner       host, process id, start time of the worker running the cell
 /// DIR/claims/&lt;cell&gt;/heartbeat   rewritten every <see cref="HeartbeatInterval"/> while the cell runs
-/// DIR/attempts.log              one line per claim taken: time, cell, host, pid (append-only)
+/// DIR/attempts.log              one line per cell started under a claim: time, cell, host, pid (append-only)
 /// </code>
 /// A claim is taken atomically: the owner file is written into a private folder, which is then renamed to
 /// <c>claims/&lt;cell&gt;</c>; rename(2) of a folder onto an existing non-empty one fails, so of two workers exactly
@@ -40,7 +40,7 @@ public sealed class CellClaims
 
     /// <summary>Takes the claim on <paramref name="cell"/>, taking over a dead one; null when a live worker holds it.
     /// Dispose the returned claim to release it (after the cell's result is written).</summary>
-    public IDisposable? TryClaim(string cell)
+    public Claim? TryClaim(string cell)
     {
         var target = Path.Combine(claimsFolder, cell);
         for (int attempt = 0; attempt < 3; attempt++)
@@ -54,8 +54,7 @@ public sealed class CellClaims
             try
             {
                 Directory.Move(draft, target);
-                File.AppendAllText(attemptsLog, $"{DateTime.UtcNow:O} {cell} {Environment.MachineName} {Environment.ProcessId}\n");
-                return new Held(target);
+                return new Claim(target, cell, attemptsLog);
             }
             catch (IOException)
             {
@@ -76,7 +75,8 @@ public sealed class CellClaims
     public bool IsDead(Owner owner) =>
         (owner.Host == Environment.MachineName && !RunFolders.ProcessAlive(owner.ProcessId, DateTime.MaxValue)) || DateTime.UtcNow - owner.HeartbeatUtc > StaleAfter;
 
-    /// <summary>How many claims each cell has had (from attempts.log): a cell redone after a dead worker counts 2.</summary>
+    /// <summary>How many times each cell was started (from attempts.log): a cell redone after a dead worker counts 2; a
+    /// claim taken only to find the cell finished meanwhile counts nothing.</summary>
     public static IReadOnlyDictionary<string, int> Attempts(string experimentFolder)
     {
         var path = Path.Combine(experimentFolder, "attempts.log");
@@ -99,16 +99,25 @@ public sealed class CellClaims
     }
 
     /// <summary>A held claim: its heartbeat is rewritten on a timer until it is released (the folder deleted).</summary>
-    sealed class Held : IDisposable
+    public sealed class Claim : IDisposable
     {
         readonly string folder;
+        readonly string cell;
+        readonly string attemptsLog;
         readonly Timer heartbeat;
 
-        public Held(string folder)
+        internal Claim(string folder, string cell, string attemptsLog)
         {
             this.folder = folder;
+            this.cell = cell;
+            this.attemptsLog = attemptsLog;
             heartbeat = new Timer(_ => Beat(), null, HeartbeatInterval, HeartbeatInterval);
         }
+
+        /// <summary>Records in attempts.log that the cell is being run under this claim (call once the holder has seen
+        /// that no other worker finished it meanwhile).</summary>
+        public void RecordStart() =>
+            File.AppendAllText(attemptsLog, $"{DateTime.UtcNow:O} {cell} {Environment.MachineName} {Environment.ProcessId}\n");
 
         void Beat()
         {

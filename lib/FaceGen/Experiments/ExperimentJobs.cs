@@ -119,6 +119,7 @@ public sealed class ExperimentJobs : IDisposable
                 continue;
             }
             if (File.Exists(Path.Combine(folder, "metrics.json"))) break;
+            claim.RecordStart();
             if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
             Directory.CreateDirectory(folder);
             RecognizerJob.Run(spec.RecognizerOptions(profile)!, folder, Rename(progress, "recognizer for embedding metrics"));
