@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using FaceGen.Data;
 using FaceGen.Experiments;
+using FaceGen.Jobs;
 using FaceGen.Models;
 using FaceGen.Runtime;
 using FaceGen.Training;

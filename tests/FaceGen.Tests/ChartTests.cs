@@ -1,4 +1,5 @@
 using System.Runtime.Loader;
+using FaceGen.Jobs;
 using FaceGen.Visualization;
 
 namespace FaceGen.Tests;
@@ -57,13 +58,13 @@ public class ChartTests
         Assert.Equal((3L, 3.0), history.Best("loss_d", higherIsBetter: true));
         Assert.Equal((3L, -3.0), history.Best("loss_g", higherIsBetter: false));
         Assert.Null(history.Best("eval_fd", higherIsBetter: false));
-        var charts = FaceGen.Training.RunReport.ChartsOf(history);
+        var charts = FaceGen.Jobs.RunReport.ChartsOf(history);
         Assert.Equal(new[] { "loss", "d", "grad_norm", "step time" }, charts.Select(c => c.Title));
         Assert.Equal(new[] { "loss_d", "loss_g" }, charts[0].Series.Select(s => s.Name));
         Assert.Equal(new[] { 1.0, 2, 3 }, charts[0].Series[0].Y);
 
         var grid = ImageGrid.FromUnit(TorchSharp.torch.zeros(1, 1, 4, 4));
-        var html = FaceGen.Training.RunReport.Html("run", new Dictionary<string, string> { ["data"] = "x" }, history, new[] { (3L, grid) });
+        var html = FaceGen.Jobs.RunReport.Html("run", new Dictionary<string, string> { ["data"] = "x" }, history, new[] { (3L, grid) });
         Assert.Contains("<h3>step 3</h3>", html);
         Assert.Contains(System.Convert.ToBase64String(grid.Png), html);
         Assert.Equal(4, System.Text.RegularExpressions.Regex.Matches(html, "Plotly chart will be drawn inside this DIV").Count); // one per chart

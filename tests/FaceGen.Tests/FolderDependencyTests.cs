@@ -12,10 +12,11 @@ public class FolderDependencyTests
     /// <summary>The order of the folders, lowest first. Visualization sits after Models, Losses and Metrics (latent
     /// grids decode with a model) and before Training (the trainables return image grids), so a trainer may draw but a
     /// chart never knows a trainer. Restoration (degradations, classical baselines) needs only Runtime. Tutorial (the
-    /// source's Keras program) runs on the trainer's interfaces.</summary>
+    /// source's Keras program) runs on the trainer's interfaces. Jobs (train a GAN, VAE or recogniser into a run folder,
+    /// load it back, resume it) sit on the trainer and below Evaluation, which rebuilds runs from their config.json.</summary>
     public static readonly string[] Order =
     [
-        "Runtime", "Data", "Restoration", "Models", "Losses", "Metrics", "Visualization", "Training", "Tutorial",
+        "Runtime", "Data", "Restoration", "Models", "Losses", "Metrics", "Visualization", "Training", "Jobs", "Tutorial",
         "Evaluation", "Experiments", "Benchmarks",
     ];
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FaceGen.Data;
 using FaceGen.Evaluation;
+using FaceGen.Jobs;
 using FaceGen.Models;
 using FaceGen.Runtime;
 using FaceGen.Training;

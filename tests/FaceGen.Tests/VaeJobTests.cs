@@ -1,3 +1,4 @@
+using FaceGen.Jobs;
 using FaceGen.Runtime;
 using FaceGen.Training;
 using static TorchSharp.torch;

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using FaceGen.Evaluation;
+using FaceGen.Jobs;
 using FaceGen.Models;
 using FaceGen.Runtime;
 using FaceGen.Training;
@@ -73,19 +74,8 @@ public sealed class TrainGanCommand : Command<TrainGanCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        Devices.ConfigureThreads(s.Threads);
-        GanJobOptions options;
-        string? folder = null, resumeFrom = null;
-        if (s.Resume is not null)
-        {
-            var resumed = ResumeSupport.Open<GanJobOptions>(context, s, s.Steps, "train-gan",
-                (o, steps) => o with { Steps = steps ?? o.Steps, Device = s.Device ?? o.Device, DataRoot = s.DataRoot ?? o.DataRoot });
-            if (resumed is not { } r) return 0;
-            (options, folder, resumeFrom) = (r.Options, r.Run.Folder, r.Run.Checkpoint);
-        }
-        else
-        {
-            options = new GanJobOptions
+        var result = ResumeSupport.Run(context, s, s.Steps, "train-gan", s.Out,
+            () => new GanJobOptions
             {
                 Dataset = s.Dataset, DataRoot = s.DataRoot, Arch = s.Arch, Loss = OptionNames.Parse<GanLoss>(s.Loss, "--loss"), Conditional = s.Conditional,
                 ImageSize = s.ImageSize ?? s.Size, Channels = s.Channels ?? 3, Steps = s.Steps, Batch = s.Batch, Seed = s.Seed,
@@ -93,11 +83,9 @@ public sealed class TrainGanCommand : Command<TrainGanCommand.Settings>
                 EmaDecay = s.Ema, R1Gamma = s.R1, Flip = !s.NoFlip, Identities = s.Identities, PerIdentity = s.PerIdentity,
                 MaxImages = s.MaxImages, SkipBad = s.SkipBad, HoldOutFraction = s.HoldOut, SampleEvery = s.SampleEvery, EvaluateEvery = s.EvalEvery,
                 CheckpointEvery = s.CheckpointEvery, Device = s.Device,
-            };
-            options.Validate();
-        }
-        var result = ResumeSupport.Train(folder, resumeFrom, "train-gan", s.Out,
-            (f, from) => ConsoleProgress.Run(progress => GanJob.Run(options, f, progress, from)));
+            },
+            (options, folder, from) => ConsoleProgress.Run(progress => GanJob.Run(options, folder, progress, from)));
+        if (result is null) return 0;
         AnsiConsole.MarkupLine(Markup.Escape($"{result.Steps} steps in {result.Seconds:F1} s ({result.StepsPerSecond:F2} steps/s); " +
             $"last: {string.Join(", ", result.LastStep.Select(kv => $"{kv.Key} {kv.Value:G4}"))}"));
         if (result.BestFrechetDistance is double fd)

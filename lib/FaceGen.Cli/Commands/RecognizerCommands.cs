@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using FaceGen.Data;
+using FaceGen.Jobs;
 using FaceGen.Runtime;
 using FaceGen.Training;
 using Spectre.Console;
@@ -68,19 +69,8 @@ public sealed class TrainRecognizerCommand : Command<TrainRecognizerCommand.Sett
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        Devices.ConfigureThreads(s.Threads);
-        RecognizerJobOptions options;
-        string? folder = null, resumeFrom = null;
-        if (s.Resume is not null)
-        {
-            var resumed = ResumeSupport.Open<RecognizerJobOptions>(context, s, s.Steps, "train-recognizer",
-                (o, steps) => o with { Steps = steps ?? o.Steps, Device = s.Device ?? o.Device, DataRoot = s.DataRoot ?? o.DataRoot });
-            if (resumed is not { } r) return 0;
-            (options, folder, resumeFrom) = (r.Options, r.Run.Folder, r.Run.Checkpoint);
-        }
-        else
-        {
-            options = new RecognizerJobOptions
+        var result = ResumeSupport.Run(context, s, s.Steps, "train-recognizer", s.Out,
+            () => new RecognizerJobOptions
             {
                 Dataset = s.Dataset, DataRoot = s.DataRoot, Head = s.Head, TrainPerIdentity = s.TrainPerIdentity, SplitSeed = s.SplitSeed,
                 ImageSize = s.ImageSize ?? s.Size, Channels = s.Channels ?? DatasetRegistry.DefaultChannels(s.Dataset),
@@ -88,11 +78,9 @@ public sealed class TrainRecognizerCommand : Command<TrainRecognizerCommand.Sett
                 LearningRate = s.LearningRate, WeightDecay = s.WeightDecay, Flip = !s.NoFlip, CropPadding = s.Crop, Jitter = s.Jitter,
                 Seed = s.Seed, Identities = s.Identities, PerIdentity = s.PerIdentity, MaxImages = s.MaxImages, SkipBad = s.SkipBad,
                 CheckpointEvery = s.CheckpointEvery, Device = s.Device,
-            };
-            options.Validate();
-        }
-        var result = ResumeSupport.Train(folder, resumeFrom, "train-recognizer", s.Out,
-            (f, from) => ConsoleProgress.Run(progress => RecognizerJob.Run(options, f, progress, from)));
+            },
+            (options, folder, from) => ConsoleProgress.Run(progress => RecognizerJob.Run(options, folder, progress, from)));
+        if (result is null) return 0;
         AnsiConsole.MarkupLine(Markup.Escape($"{result.Steps} steps in {result.Seconds:F1} s; final loss {result.LastStep["loss"]:F3}"));
         AnsiConsole.Write(EvalRecognizerCommand.Table(result.Evaluation));
         AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(result.Folder, "report.html"))}");

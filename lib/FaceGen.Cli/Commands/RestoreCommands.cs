@@ -61,30 +61,17 @@ public sealed class TrainRestoreCommand : Command<TrainRestoreCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        Devices.ConfigureThreads(s.Threads);
-        RestorationJobOptions options;
-        string? folder = null, resumeFrom = null;
-        if (s.Resume is not null)
-        {
-            var resumed = ResumeSupport.Open<RestorationJobOptions>(context, s, s.Steps, "train-restore",
-                (o, steps) => o with { Steps = steps ?? o.Steps, Device = s.Device ?? o.Device, DataRoot = s.DataRoot ?? o.DataRoot }, "--recognizer");
-            if (resumed is not { } r) return 0;
-            (options, folder, resumeFrom) = (r.Options, r.Run.Folder, r.Run.Checkpoint);
-        }
-        else
-        {
-            options = new RestorationJobOptions
+        var result = ResumeSupport.Run(context, s, s.Steps, "train-restore", s.Out,
+            () => new RestorationJobOptions
             {
                 Task = s.Task, Model = s.Model, Dataset = s.Dataset, DataRoot = s.DataRoot, ImageSize = s.Size, Channels = s.Channels ?? 3,
                 Width = s.Width, Latent = s.Latent, Beta = s.Beta, AdversarialWeight = s.AdversarialWeight,
                 NoiseSigmas = ParseSigmas(s.Noise), Masks = ParseMasks(s.Masks), Steps = s.Steps, Batch = s.Batch, LearningRate = s.LearningRate,
                 Seed = s.Seed, Identities = s.Identities, PerIdentity = s.PerIdentity, MaxImages = s.MaxImages, SkipBad = s.SkipBad,
                 EvaluationImages = s.EvaluationImages, Device = s.Device,
-            };
-            options.Validate();
-        }
-        var result = ResumeSupport.Train(folder, resumeFrom, "train-restore", s.Out,
-            (f, from) => ConsoleProgress.Run(progress => RestorationJob.Run(options, f, progress, s.Recognizer, from)));
+            },
+            (options, folder, from) => ConsoleProgress.Run(progress => RestorationJob.Run(options, folder, progress, s.Recognizer, from)), "--recognizer");
+        if (result is null) return 0;
         AnsiConsole.MarkupLine(Markup.Escape($"{result.Steps} steps in {result.Seconds:F1} s; final loss {result.LastStep["loss"]:F4}"));
         AnsiConsole.Write(EvalRestoreCommand.Table(result.Evaluation));
         AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(result.Folder, "report.html"))}");

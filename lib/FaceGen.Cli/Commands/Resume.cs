@@ -1,4 +1,8 @@
 using System.ComponentModel;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FaceGen.Data;
+using FaceGen.Jobs;
 using FaceGen.Runtime;
 using FaceGen.Training;
 using Spectre.Console;
@@ -22,32 +26,41 @@ public class TrainingSettings : DatasetSettings
 /// </summary>
 public static class ResumeSupport
 {
-    /// <summary>Trains in <paramref name="resumedFolder"/> from <paramref name="resumeFrom"/> when a run is resumed;
-    /// otherwise in a new run folder (<see cref="RunFolders.Use{T}"/>: removed again when the run fails before its first
-    /// checkpoint). Either way the folder's claim is kept alive while training runs (<see cref="RunFolders.KeepAlive"/>).</summary>
-    public static T Train<T>(string? resumedFolder, string? resumeFrom, string command, string? requestedOut, Func<string, string?, T> train)
+    /// <summary>The one path of every <c>facegen train …</c> command: sets the thread count; with <c>--resume</c>, opens the
+    /// run (<see cref="Open{T}"/>) and continues it in its folder from its latest checkpoint; otherwise builds the options
+    /// with <paramref name="create"/>, validates them and trains in a new run folder (<see cref="RunFolders.Use{T}"/>:
+    /// removed again when the run fails before its first checkpoint). Either way the folder's claim is kept alive while
+    /// training runs (<see cref="RunFolders.KeepAlive"/>). Null when a resumed run had already finished (said on the
+    /// console); <paramref name="train"/> gets the options, the folder and the checkpoint to continue from (null: none).</summary>
+    public static TResult? Run<TOptions, TResult>(CommandContext context, TrainingSettings s, int steps, string command, string? requestedOut,
+        Func<TOptions> create, Func<TOptions, string, string?, TResult> train, params string[] alsoAllowed)
+        where TOptions : DatasetOptions where TResult : class
     {
-        if (resumedFolder is not null)
+        Devices.ConfigureThreads(s.Threads);
+        if (s.Resume is not null)
         {
-            using var alive = RunFolders.KeepAlive(resumedFolder);
-            return train(resumedFolder, resumeFrom);
+            if (Open<TOptions>(context, s, steps, command, alsoAllowed) is not { } resumed) return null;
+            using var alive = RunFolders.KeepAlive(resumed.Run.Folder);
+            return train(resumed.Options, resumed.Run.Folder, resumed.Run.Checkpoint);
         }
+        var options = create();
+        options.Validate();
         return RunFolders.Use(command, requestedOut, folder =>
         {
             AnsiConsole.MarkupLine($"run folder: {Markup.Escape(folder)}");
             using var alive = RunFolders.KeepAlive(folder);
-            return train(folder, null);
+            return train(options, folder, null);
         });
     }
 
     static readonly string[] Allowed = { "--resume", "--steps", "--threads", "--device", "--conv-backend", "--data-root" };
 
-    /// <summary>The run to continue and its options (<paramref name="merge"/> applies the new step total, null when
-    /// --steps was not given, and --device / --data-root); null when the run has already finished (said on the console).
+    /// <summary>The run to continue and its options: those of its config.json, with the new step total (when --steps was
+    /// given), --device and --data-root written over them; null when the run has already finished (said on the console).
     /// Refuses other options, folders that are not runs or have no checkpoint, and runs of another command; then takes
     /// the run's claim (<see cref="RunFolders.Reclaim"/>: refused while its writer lives).</summary>
-    public static (T Options, RunResume Run)? Open<T>(CommandContext context, TrainingSettings s, int steps, string command,
-        Func<T, int?, T> merge, params string[] alsoAllowed)
+    static (T Options, RunResume Run)? Open<T>(CommandContext context, TrainingSettings s, int steps, string command, string[] alsoAllowed)
+        where T : DatasetOptions
     {
         var folder = s.Resume!;
         var others = context.Arguments.Where(a => a.Length > 1 && a[0] == '-' && !char.IsDigit(a[1]) && a[1] != '.')
@@ -61,7 +74,7 @@ public static class ResumeSupport
             throw new ArgumentException($"--resume {folder}: this is a {made} run; resume it with facegen {made.Replace('-', ' ')} --resume {folder}.");
 
         bool stepsGiven = context.Arguments.Any(a => a == "--steps" || a.StartsWith("--steps=", StringComparison.Ordinal));
-        var options = merge(run.Config<T>(), stepsGiven ? steps : null);
+        var options = run.Config<T>().Changed(("Steps", stepsGiven ? steps : null), ("Device", s.Device), ("DataRoot", s.DataRoot));
         if (run.Finished && (!stepsGiven || steps <= run.Step))
         {
             AnsiConsole.MarkupLine(Markup.Escape($"{run.Folder} has finished: {run.Step} steps, results in metrics.json. " +
@@ -74,5 +87,15 @@ public static class ResumeSupport
         RunFolders.Reclaim(run.Folder, command);
         AnsiConsole.MarkupLine(Markup.Escape($"resuming {run.Folder} at step {run.Step} ({Path.GetRelativePath(run.Folder, run.Checkpoint)})"));
         return (options, run);
+    }
+
+    /// <summary><paramref name="options"/> with each of <paramref name="changes"/> whose value is not null written over the
+    /// property of that name — through JSON, as the change is written into the run's config.json.</summary>
+    static T Changed<T>(this T options, params (string Property, object? Value)[] changes)
+    {
+        var json = JsonSerializer.SerializeToNode(options, JsonFiles.Options)!.AsObject();
+        foreach (var (property, value) in changes.Where(c => c.Value is not null))
+            json[property] = json.ContainsKey(property) ? JsonValue.Create(value) : throw new InvalidOperationException($"{typeof(T).Name} has no {property}.");
+        return json.Deserialize<T>(JsonFiles.Options)!;
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using FaceGen.Jobs;
 using FaceGen.Runtime;
 using FaceGen.Training;
 using Spectre.Console;
@@ -67,32 +68,22 @@ public sealed class TrainVaeCommand : Command<TrainVaeCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        Devices.ConfigureThreads(s.Threads);
-        VaeJobOptions options;
-        string? folder = null, resumeFrom = null;
-        if (s.Resume is not null)
-        {
-            var resumed = ResumeSupport.Open<VaeJobOptions>(context, s, s.Steps, "train-vae",
-                (o, steps) => o with { Steps = steps ?? o.Steps, Device = s.Device ?? o.Device, DataRoot = s.DataRoot ?? o.DataRoot });
-            if (resumed is not { } r) return 0;
-            (options, folder, resumeFrom) = (r.Options, r.Run.Folder, r.Run.Checkpoint);
-        }
-        else
-        {
-            bool mlp = s.Arch == "mlp";
-            options = new VaeJobOptions
+        var result = ResumeSupport.Run(context, s, s.Steps, "train-vae", s.Out,
+            () =>
             {
-                Dataset = s.Dataset, DataRoot = s.DataRoot, Arch = s.Arch, Conditional = s.Conditional,
-                ImageSize = s.ImageSize ?? (mlp ? 28 : s.Size), Channels = s.Channels ?? (mlp ? 1 : 3),
-                Latent = s.Latent, Width = s.Width, Beta = s.Beta, WarmupSteps = s.Warmup, Likelihood = s.Likelihood, Scale = s.Scale,
-                Epochs = s.Epochs, Steps = s.Steps, Batch = s.Batch, LearningRate = s.LearningRate, Seed = s.Seed,
-                Identities = s.Identities, PerIdentity = s.PerIdentity, MaxImages = s.MaxImages, SkipBad = s.SkipBad,
-                SampleEvery = s.SampleEvery, EvaluateEvery = s.EvalEvery, CheckpointEvery = s.CheckpointEvery, Device = s.Device,
-            };
-            options.Validate();
-        }
-        var result = ResumeSupport.Train(folder, resumeFrom, "train-vae", s.Out,
-            (f, from) => ConsoleProgress.Run(progress => VaeJob.Run(options, f, progress, from)));
+                bool mlp = s.Arch == "mlp";
+                return new VaeJobOptions
+                {
+                    Dataset = s.Dataset, DataRoot = s.DataRoot, Arch = s.Arch, Conditional = s.Conditional,
+                    ImageSize = s.ImageSize ?? (mlp ? 28 : s.Size), Channels = s.Channels ?? (mlp ? 1 : 3),
+                    Latent = s.Latent, Width = s.Width, Beta = s.Beta, WarmupSteps = s.Warmup, Likelihood = s.Likelihood, Scale = s.Scale,
+                    Epochs = s.Epochs, Steps = s.Steps, Batch = s.Batch, LearningRate = s.LearningRate, Seed = s.Seed,
+                    Identities = s.Identities, PerIdentity = s.PerIdentity, MaxImages = s.MaxImages, SkipBad = s.SkipBad,
+                    SampleEvery = s.SampleEvery, EvaluateEvery = s.EvalEvery, CheckpointEvery = s.CheckpointEvery, Device = s.Device,
+                };
+            },
+            (options, folder, from) => ConsoleProgress.Run(progress => VaeJob.Run(options, folder, progress, from)));
+        if (result is null) return 0;
         AnsiConsole.MarkupLine(Markup.Escape($"{result.Steps} steps ({(double)result.Steps / result.BatchesPerEpoch:F1} epochs) in {result.Seconds:F1} s; " +
             $"held-out ELBO {result.TestElbo:F2} nats/image (best {result.BestTestElbo:F2} at step {result.BestStep})"));
         AnsiConsole.MarkupLine($"report: {Markup.Escape(Path.Combine(result.Folder, "report.html"))}");

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using FaceGen.Data;
+using FaceGen.Jobs;
 using FaceGen.Metrics;
 using FaceGen.Models;
 using FaceGen.Runtime;

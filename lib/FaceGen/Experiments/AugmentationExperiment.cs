@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using FaceGen.Data;
+using FaceGen.Jobs;
 using FaceGen.Losses;
 using FaceGen.Metrics;
 using FaceGen.Models;

@@ -1,4 +1,5 @@
 using FaceGen.Data;
+using FaceGen.Jobs;
 using FaceGen.Losses;
 using FaceGen.Metrics;
 using FaceGen.Models;

@@ -1,3 +1,4 @@
+using FaceGen.Jobs;
 using FaceGen.Runtime;
 using System.Globalization;
 using System.Text.Json;
@@ -6,8 +7,8 @@ using FaceGen.Data;
 
 namespace FaceGen.Experiments;
 
-/// <summary>Which job an experiment runs: <see cref="Training.GanJob"/>, <see cref="Training.VaeJob"/> or
-/// <see cref="Training.RecognizerJob"/>.</summary>
+/// <summary>Which job an experiment runs: <see cref="Jobs.GanJob"/>, <see cref="Jobs.VaeJob"/> or
+/// <see cref="Jobs.RecognizerJob"/>.</summary>
 public enum ExperimentModel { Gan, Vae, Recognizer }
 
 /// <summary>One axis of a grid: an option key and the values it takes, in the order given.</summary>
@@ -171,11 +172,11 @@ public sealed class ExperimentSpec
 
     /// <summary>GAN: the options of the recogniser trained for embedding metrics in <paramref name="profile"/> (the
     /// spec's <c>recognizer</c> options with the profile's on top), or null when the spec asks for none (or names a run).</summary>
-    public Training.RecognizerJobOptions? RecognizerOptions(string profile)
+    public Jobs.RecognizerJobOptions? RecognizerOptions(string profile)
     {
         if (RecognizerOverrides is null) return null;
         var chosen = Profiles.TryGetValue(profile, out var p) ? p.Recognizer : new JsonObject();
-        var options = (Training.RecognizerJobOptions)OptionKeys.For(ExperimentModel.Recognizer).Create(Merge(RecognizerOverrides, chosen));
+        var options = (Jobs.RecognizerJobOptions)OptionKeys.For(ExperimentModel.Recognizer).Create(Merge(RecognizerOverrides, chosen));
         if (ExperimentValidation.Problem(options) is string problem) throw Error($"recognizer (profile {profile}): {problem}");
         return options;
     }
@@ -297,7 +298,7 @@ public sealed class ExperimentSpec
 }
 
 /// <summary>One cell of an experiment: the setting's name, the seed, the run's folder name (under the experiment's
-/// <c>runs/</c>), and the job's fully resolved options (a <see cref="Training.GanJobOptions"/>,
-/// <see cref="Training.VaeJobOptions"/> or <see cref="Training.RecognizerJobOptions"/>).</summary>
+/// <c>runs/</c>), and the job's fully resolved options (a <see cref="Jobs.GanJobOptions"/>,
+/// <see cref="Jobs.VaeJobOptions"/> or <see cref="Jobs.RecognizerJobOptions"/>).</summary>
 public sealed record PlannedRun(int Index, string Setting, int Seed, string FolderName, ExperimentModel Model, object Options,
     IReadOnlyDictionary<string, string> Overrides);

@@ -1,4 +1,5 @@
 using FaceGen.Data;
+using FaceGen.Jobs;
 using FaceGen.Runtime;
 using FaceGen.Training;
 

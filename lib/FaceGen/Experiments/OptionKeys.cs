@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using FaceGen.Jobs;
 using FaceGen.Runtime;
 using FaceGen.Training;
 

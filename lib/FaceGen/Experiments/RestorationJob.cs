@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FaceGen.Data;
 using FaceGen.Evaluation;
+using FaceGen.Jobs;
 using FaceGen.Models;
 using FaceGen.Restoration;
 using FaceGen.Runtime;
@@ -87,7 +88,7 @@ public sealed record RestorationJobResult(string Folder, long Steps, double Seco
 /// </summary>
 public static class RestorationJob
 {
-    /// <summary>Trains, or with <c>resumeFrom</c> (a checkpoint of this run folder, <see cref="Training.RunResume"/>) restores it and
+    /// <summary>Trains, or with <c>resumeFrom</c> (a checkpoint of this run folder, <see cref="Jobs.RunResume"/>) restores it and
     /// trains on to <c>options.Steps</c>, with the results of an uninterrupted run.</summary>
     public static RestorationJobResult Run(RestorationJobOptions options, string folder, IProgress<ProgressReport>? progress = null,
         string? recognizer = null, string? resumeFrom = null, params ITrainingCallback[] callbacks)

@@ -33,7 +33,7 @@ public interface ITrainingCallback
 }
 
 /// <summary>A periodic evaluation whose value is recorded as <c>eval_&lt;Name&gt;</c> and decides the best checkpoint.</summary>
-public sealed record Evaluation(string Name, Func<double> Compute, bool HigherIsBetter = false);
+public sealed record PeriodicEvaluation(string Name, Func<double> Compute, bool HigherIsBetter = false);
 
 /// <summary>Schedule of a run. <see cref="OutputFolder"/> null: nothing is written (notebooks, tests).</summary>
 public sealed record TrainerOptions(
@@ -41,7 +41,7 @@ public sealed record TrainerOptions(
     int SnapshotEvery = 0,
     int CheckpointEvery = 0,
     int EvaluateEvery = 0,
-    Evaluation? Evaluation = null,
+    PeriodicEvaluation? Evaluation = null,
     string? OutputFolder = null);
 
 /// <summary>Raised when a step produces a non-finite metric; the history up to that step is kept.</summary>
@@ -125,7 +125,7 @@ public sealed class Trainer
         foreach (var c in callbacks) c.OnSnapshot(StepsDone, grid);
     }
 
-    void Evaluate(Evaluation evaluation)
+    void Evaluate(PeriodicEvaluation evaluation)
     {
         double value;
         using (no_grad()) value = WithModulesInEvalMode(evaluation.Compute);
@@ -159,7 +159,7 @@ public sealed class Trainer
         using (var rng = get_rng_state()) File.WriteAllBytes(Path.Combine(temp, "rng.bin"), rng.data<byte>().ToArray());
         File.WriteAllText(Path.Combine(temp, "history.csv"), History.ToCsv());
         var state = new CheckpointState(StepsDone, data.Position, bestEvaluation);
-        File.WriteAllText(Path.Combine(temp, "trainer.json"), JsonSerializer.Serialize(state, JobSupport.Json));
+        File.WriteAllText(Path.Combine(temp, "trainer.json"), JsonSerializer.Serialize(state, JsonFiles.Options));
         AtomicFile.ReplaceFolder(temp, folder);
         foreach (var c in callbacks) c.OnCheckpoint(StepsDone, folder);
     }
@@ -170,7 +170,7 @@ public sealed class Trainer
     {
         var stateFile = Path.Combine(folder, "trainer.json");
         if (!File.Exists(stateFile)) throw new FileNotFoundException($"{folder} is not a checkpoint (no trainer.json).", stateFile);
-        var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(stateFile), JobSupport.Json)
+        var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(stateFile), JsonFiles.Options)
                     ?? throw new InvalidDataException($"{stateFile}: empty checkpoint state.");
         foreach (var (name, module) in model.Modules)
         {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FaceGen.Data;
 using FaceGen.Experiments;
+using FaceGen.Jobs;
 using FaceGen.Runtime;
 using FaceGen.Training;
 using Xunit;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using FaceGen.Data;
 
-namespace FaceGen.Training;
+namespace FaceGen.Jobs;
 
 /// <summary>Where a run folder written by a training job stands, for <c>facegen train … --resume</c>: its options
 /// (<c>config.json</c>) and the checkpoint to continue from — the later of <c>checkpoints/last</c> (written every

@@ -3,10 +3,11 @@ using FaceGen.Data;
 using FaceGen.Metrics;
 using FaceGen.Models;
 using FaceGen.Runtime;
+using FaceGen.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FaceGen.Training;
+namespace FaceGen.Jobs;
 
 /// <summary>Everything that defines a recogniser training run (saved as <c>config.json</c> in its folder).</summary>
 public sealed record RecognizerJobOptions : DatasetOptions

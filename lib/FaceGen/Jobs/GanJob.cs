@@ -5,11 +5,12 @@ using FaceGen.Data;
 using FaceGen.Metrics;
 using FaceGen.Models;
 using FaceGen.Runtime;
+using FaceGen.Training;
 using FaceGen.Visualization;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FaceGen.Training;
+namespace FaceGen.Jobs;
 
 /// <summary>Everything that defines a GAN training run (saved as <c>config.json</c> in its folder).</summary>
 public sealed record GanJobOptions : DatasetOptions
@@ -116,7 +117,7 @@ public static class GanJob
 
         var trainer = new Trainer(gan, batches,
             new TrainerOptions(options.Steps, options.SampleEvery, options.CheckpointEvery, options.EvaluateEvery,
-                new Evaluation("fd_pixels8", PixelFd), folder),
+                new PeriodicEvaluation("fd_pixels8", PixelFd), folder),
             callbacks.Append(new JobSupport.ProgressCallback("train gan", progress)).ToArray());
         if (resumeFrom is not null) trainer.LoadCheckpoint(resumeFrom);
         long firstStep = trainer.StepsDone;

@@ -3,11 +3,12 @@ using FaceGen.Data;
 using FaceGen.Losses;
 using FaceGen.Models;
 using FaceGen.Runtime;
+using FaceGen.Training;
 using FaceGen.Visualization;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FaceGen.Training;
+namespace FaceGen.Jobs;
 
 /// <summary>Everything that defines a VAE training run (saved as <c>config.json</c> in its folder).</summary>
 public sealed record VaeJobOptions : DatasetOptions
@@ -112,7 +113,7 @@ public static class VaeJob
             double TestElbo() => Evaluate(vae.Model, likelihood, test, importanceSamples: 0, device).Elbo;
             var trainer = new Trainer(vae, batches,
                 new TrainerOptions(steps, options.SampleEvery, options.CheckpointEvery, options.EvaluateEvery > 0 ? options.EvaluateEvery : perEpoch,
-                    new Evaluation("test_elbo", TestElbo, HigherIsBetter: true), folder),
+                    new PeriodicEvaluation("test_elbo", TestElbo, HigherIsBetter: true), folder),
                 callbacks.Append(new JobSupport.ProgressCallback("train vae", progress)).ToArray());
             if (resumeFrom is not null) trainer.LoadCheckpoint(resumeFrom);
             var clock = Stopwatch.StartNew();

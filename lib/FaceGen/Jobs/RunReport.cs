@@ -1,9 +1,10 @@
 using System.Net;
 using System.Text;
 using FaceGen.Runtime;
+using FaceGen.Training;
 using FaceGen.Visualization;
 
-namespace FaceGen.Training;
+namespace FaceGen.Jobs;
 
 /// <summary>
 /// The self-contained HTML report of a run (<c>report.html</c>): its settings and final metrics, one

@@ -2,8 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FaceGen.Data;
 using FaceGen.Runtime;
+using FaceGen.Training;
 
-namespace FaceGen.Training;
+namespace FaceGen.Jobs;
 
 /// <summary>What the jobs share: JSON settings, run folders, progress reporting (their data: <see cref="DatasetOptions.LoadData"/>).</summary>
 internal static class JobSupport
