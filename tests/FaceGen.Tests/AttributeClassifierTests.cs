@@ -1,6 +1,5 @@
 using FaceGen.Data;
 using FaceGen.Evaluation;
-using FaceGen.Training;
 using static TorchSharp.torch;
 
 namespace FaceGen.Tests;

@@ -1,6 +1,5 @@
 using FaceGen.Data;
 using FaceGen.Experiments;
-using FaceGen.Metrics;
 using FaceGen.Runtime;
 using FaceGen.Training;
 using static TorchSharp.torch;

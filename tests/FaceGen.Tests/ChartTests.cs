@@ -1,5 +1,4 @@
 using System.Runtime.Loader;
-using FaceGen.Jobs;
 using FaceGen.Visualization;
 
 namespace FaceGen.Tests;

@@ -1,7 +1,6 @@
 using FaceGen.Losses;
 using FaceGen.Models;
 using FaceGen.Runtime;
-using TorchSharp;
 using TorchSharp.Modules;
 using Xunit.Abstractions;
 using static TorchSharp.torch;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using FaceGen.Jobs;
-using FaceGen.Models;
 using FaceGen.Runtime;
 using FaceGen.Training;
 using static TorchSharp.torch;

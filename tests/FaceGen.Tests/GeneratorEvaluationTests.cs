@@ -4,7 +4,6 @@ using FaceGen.Evaluation;
 using FaceGen.Jobs;
 using FaceGen.Models;
 using FaceGen.Runtime;
-using FaceGen.Training;
 using static TorchSharp.torch;
 
 namespace FaceGen.Tests;

@@ -1,5 +1,4 @@
 using FaceGen.Losses;
-using FaceGen.Models;
 using FaceGen.Runtime;
 using static TorchSharp.torch;
 

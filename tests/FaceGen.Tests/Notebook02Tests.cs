@@ -1,4 +1,3 @@
-using FaceGen.Runtime;
 
 namespace FaceGen.Tests;
 

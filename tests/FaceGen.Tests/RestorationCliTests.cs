@@ -1,6 +1,5 @@
 using System.Text.Json;
 using FaceGen.Jobs;
-using FaceGen.Training;
 
 namespace FaceGen.Tests;
 

@@ -1,7 +1,6 @@
 using FaceGen.Runtime;
 using FaceGen.Tutorial;
 using FaceGen.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FaceGen.Tests;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using FaceGen.Losses;
 using FaceGen.Models;
 using FaceGen.Runtime;
-using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 

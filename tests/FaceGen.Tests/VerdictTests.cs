@@ -1,5 +1,4 @@
 using FaceGen.Metrics;
-using Xunit;
 
 namespace FaceGen.Tests;
 

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Diagnostics;
 using FaceGen.Data;
 using FaceGen.Data.Fetch;
 using FaceGen.Runtime;

@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using FaceGen.Data;
 using FaceGen.Runtime;
 using Spectre.Console;

@@ -3,7 +3,6 @@ using System.Globalization;
 using FaceGen.Data;
 using FaceGen.Experiments;
 using FaceGen.Runtime;
-using FaceGen.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

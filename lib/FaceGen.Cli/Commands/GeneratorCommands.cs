@@ -2,7 +2,6 @@ using System.ComponentModel;
 using FaceGen.Evaluation;
 using FaceGen.Jobs;
 using FaceGen.Runtime;
-using FaceGen.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -3,7 +3,6 @@ using FaceGen.Evaluation;
 using FaceGen.Experiments;
 using FaceGen.Restoration;
 using FaceGen.Runtime;
-using FaceGen.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using FaceGen.Data;
 using FaceGen.Jobs;
 using FaceGen.Runtime;
-using FaceGen.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

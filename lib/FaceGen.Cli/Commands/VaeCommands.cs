@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using FaceGen.Jobs;
 using FaceGen.Runtime;
-using FaceGen.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

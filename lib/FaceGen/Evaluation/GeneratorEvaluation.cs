@@ -6,9 +6,7 @@ using FaceGen.Jobs;
 using FaceGen.Metrics;
 using FaceGen.Models;
 using FaceGen.Runtime;
-using FaceGen.Training;
 using FaceGen.Visualization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FaceGen.Evaluation;

@@ -1,14 +1,14 @@
-using FaceGen.Jobs;
-using FaceGen.Runtime;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FaceGen.Data;
+using FaceGen.Jobs;
+using FaceGen.Runtime;
 
 namespace FaceGen.Experiments;
 
-/// <summary>Which job an experiment runs: <see cref="Jobs.GanJob"/>, <see cref="Jobs.VaeJob"/> or
-/// <see cref="Jobs.RecognizerJob"/>.</summary>
+/// <summary>Which job an experiment runs: <see cref="GanJob"/>, <see cref="VaeJob"/> or
+/// <see cref="RecognizerJob"/>.</summary>
 public enum ExperimentModel { Gan, Vae, Recognizer }
 
 /// <summary>One axis of a grid: an option key and the values it takes, in the order given.</summary>
@@ -172,11 +172,11 @@ public sealed class ExperimentSpec
 
     /// <summary>GAN: the options of the recogniser trained for embedding metrics in <paramref name="profile"/> (the
     /// spec's <c>recognizer</c> options with the profile's on top), or null when the spec asks for none (or names a run).</summary>
-    public Jobs.RecognizerJobOptions? RecognizerOptions(string profile)
+    public RecognizerJobOptions? RecognizerOptions(string profile)
     {
         if (RecognizerOverrides is null) return null;
         var chosen = Profiles.TryGetValue(profile, out var p) ? p.Recognizer : new JsonObject();
-        var options = (Jobs.RecognizerJobOptions)OptionKeys.For(ExperimentModel.Recognizer).Create(Merge(RecognizerOverrides, chosen));
+        var options = (RecognizerJobOptions)OptionKeys.For(ExperimentModel.Recognizer).Create(Merge(RecognizerOverrides, chosen));
         if (ExperimentValidation.Problem(options) is string problem) throw Error($"recognizer (profile {profile}): {problem}");
         return options;
     }
@@ -298,7 +298,7 @@ public sealed class ExperimentSpec
 }
 
 /// <summary>One cell of an experiment: the setting's name, the seed, the run's folder name (under the experiment's
-/// <c>runs/</c>), and the job's fully resolved options (a <see cref="Jobs.GanJobOptions"/>,
-/// <see cref="Jobs.VaeJobOptions"/> or <see cref="Jobs.RecognizerJobOptions"/>).</summary>
+/// <c>runs/</c>), and the job's fully resolved options (a <see cref="GanJobOptions"/>,
+/// <see cref="VaeJobOptions"/> or <see cref="RecognizerJobOptions"/>).</summary>
 public sealed record PlannedRun(int Index, string Setting, int Seed, string FolderName, ExperimentModel Model, object Options,
     IReadOnlyDictionary<string, string> Overrides);

@@ -1,7 +1,6 @@
 using FaceGen.Data;
 using FaceGen.Jobs;
 using FaceGen.Runtime;
-using FaceGen.Training;
 
 namespace FaceGen.Experiments;
 

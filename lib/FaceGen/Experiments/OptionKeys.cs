@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using FaceGen.Jobs;
 using FaceGen.Runtime;
-using FaceGen.Training;
 
 namespace FaceGen.Experiments;
 

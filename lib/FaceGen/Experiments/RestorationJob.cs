@@ -88,7 +88,7 @@ public sealed record RestorationJobResult(string Folder, long Steps, double Seco
 /// </summary>
 public static class RestorationJob
 {
-    /// <summary>Trains, or with <c>resumeFrom</c> (a checkpoint of this run folder, <see cref="Jobs.RunResume"/>) restores it and
+    /// <summary>Trains, or with <c>resumeFrom</c> (a checkpoint of this run folder, <see cref="RunResume"/>) restores it and
     /// trains on to <c>options.Steps</c>, with the results of an uninterrupted run.</summary>
     public static RestorationJobResult Run(RestorationJobOptions options, string folder, IProgress<ProgressReport>? progress = null,
         string? recognizer = null, string? resumeFrom = null, params ITrainingCallback[] callbacks)

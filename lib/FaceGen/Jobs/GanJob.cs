@@ -1,12 +1,10 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using FaceGen.Data;
 using FaceGen.Metrics;
 using FaceGen.Models;
 using FaceGen.Runtime;
 using FaceGen.Training;
-using FaceGen.Visualization;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using FaceGen.Data;
 using FaceGen.Runtime;
 using FaceGen.Training;

@@ -1,5 +1,4 @@
 using FaceGen.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FaceGen.Losses;

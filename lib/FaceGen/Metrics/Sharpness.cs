@@ -1,5 +1,4 @@
 using FaceGen.Runtime;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FaceGen.Metrics;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using FaceGen.Runtime;
 using FaceGen.Visualization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FaceGen.Training;

@@ -1,6 +1,5 @@
 using FaceGen.Models;
 using FaceGen.Runtime;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;

@@ -2,7 +2,6 @@ using FaceGen.Data;
 using FaceGen.Runtime;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FaceGen.Visualization;

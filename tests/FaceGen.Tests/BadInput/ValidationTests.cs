@@ -4,7 +4,6 @@ using FaceGen.Data;
 using FaceGen.Experiments;
 using FaceGen.Jobs;
 using FaceGen.Runtime;
-using FaceGen.Training;
 using Xunit;
 
 namespace FaceGen.Tests.BadInput;
