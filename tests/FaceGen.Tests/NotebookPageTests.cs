@@ -113,6 +113,12 @@ public class NotebookPageTests
         Assert.Contains("2 of 2 settings done", page);
         Assert.Contains("final table", page);
         Assert.Contains("step 1 of 7", page);     // another view's redraw stays
+
+        // The executed notebook itself now holds what VS Code shows: the last redraw of each view, the last status line.
+        var kept = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "98-live.ipynb")))!["cells"]![0]!["outputs"]!.AsArray()
+            .Select(o => o!["data"]!["text/html"]!.GetValue<string>()).ToList();
+        Assert.Equal(new[] { redraws[1].Html, outputs[4].Html, outputs[5].Html, other[0].Html }, kept);
+        Assert.Equal(page, File.ReadAllText(Assert.Single(NotebookPages.Publish(folder, "quick", NotebookPages.FromFolder(folder)))));   // publishing again changes nothing
     }
 
     [Fact]

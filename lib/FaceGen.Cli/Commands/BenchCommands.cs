@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using FaceGen.Benchmarks;
+using FaceGen.Data;
 using FaceGen.Runtime;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -28,6 +29,14 @@ public sealed class BenchTrainerCommand : Command<BenchTrainerCommand.Settings>
 
         [CommandOption("--json <FILE>"), Description("Also write the measurements as JSON")]
         public string? Json { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (!DatasetOptions.ConvolutionalSizes.Contains(ImageSize))
+                return ValidationResult.Error($"--image-size {ImageSize}: the DCGAN is built for {string.Join(", ", DatasetOptions.ConvolutionalSizes)} pixels.");
+            var (name, value) = new[] { ("--width", Width), ("--batch", Batch), ("--rounds", Rounds), ("--steps", Steps) }.FirstOrDefault(o => o.Item2 < 1);
+            return name is null ? ValidationResult.Success() : ValidationResult.Error($"{name} {value}: must be ≥ 1.");
+        }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)

@@ -55,14 +55,22 @@ public sealed class DataPreviewCommand : Command<DataPreviewCommand.Settings>
         [CommandArgument(0, "<DATASET>"), Description("A name (synthetic, att, utkface, lfw, celeba, fashion-mnist, cifar10) or a folder of identity folders")]
         public string Dataset { get; init; } = "";
 
-        [CommandOption("--rows <N>"), Description("Rows of the sheet (one class each)"), DefaultValue(8)]
+        /// <summary>The most rows and columns of one sheet: 64 × 64 images, as many as <c>sample gan -n</c> allows in one grid.</summary>
+        public const int MaxSide = 64;
+
+        [CommandOption("--rows <N>"), Description("Rows of the sheet (one class each; 1 to 64)"), DefaultValue(8)]
         public int Rows { get; init; }
 
-        [CommandOption("--columns <N>"), Description("Images per row"), DefaultValue(8)]
+        [CommandOption("--columns <N>"), Description("Images per row (1 to 64)"), DefaultValue(8)]
         public int Columns { get; init; }
 
         [CommandOption("--out <FILE>"), Description("PNG to write (default: a new run folder)")]
         public string? Out { get; init; }
+
+        public override ValidationResult Validate() =>
+            Rows is < 1 or > MaxSide ? ValidationResult.Error($"--rows {Rows}: expected 1 to {MaxSide}.")
+            : Columns is < 1 or > MaxSide ? ValidationResult.Error($"--columns {Columns}: expected 1 to {MaxSide}.")
+            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

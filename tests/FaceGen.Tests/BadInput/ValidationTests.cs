@@ -70,6 +70,17 @@ public sealed class ValidationTests(ValidationTests.TrainedRun trained) : IClass
         AssertRefusedLeavingNothing(withData, mention, limit);
     }
 
+    [Theory]
+    // Measured before the fix: bench trainer --batch 0 and --image-size 24 were refused by the model code without naming
+    // the option ("BatchSize=0", 1.1 GB peak); preview --rows 0 said "error: tensors"; --columns 100000 ran 28 s to an
+    // 11 GB peak and a LibTorch trace.
+    [InlineData("bench trainer --batch 0", "--batch 0", "≥ 1")]
+    [InlineData("bench trainer --image-size 24", "--image-size 24", "16, 32, 64, 128")]
+    [InlineData("data preview synthetic --rows 0", "--rows 0", "1 to 64")]
+    [InlineData("data preview synthetic --columns 100000", "--columns 100000", "1 to 64")]
+    public void ABenchOrPreviewSizeOutOfItsLimitsIsRefused(string command, string mention, string limit) =>
+        AssertRefusedLeavingNothing(command.Split(' '), mention, limit);
+
     /// <summary>Every numeric option of every job's record, in process (the command-line cases above each start a
     /// process): −1 for a count, size or seed and NaN for a real number are refused naming the spec key and the value.
     /// An option added without a limit fails here.</summary>
