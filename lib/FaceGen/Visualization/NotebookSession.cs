@@ -10,10 +10,9 @@ namespace FaceGen.Visualization;
 /// </summary>
 public static class NotebookSession
 {
-    /// <summary>How long the standard profile's whole series takes, as the README measured it (one notebook at a time on
-    /// a 2-core CPU: 00–02 about 5 s each, 03 932 s, 04 141, 05 127, 06 52, 07 145, 08 447, 09 229, 10 184, 11 125,
-    /// 12 4 s: 2,401 s).</summary>
-    public const string StandardSeriesTime = "about 40 minutes on a 2-core CPU (notebook 03 alone about 15)";
+    /// <summary>How long the standard profile's whole series takes, as the README measured it with
+    /// <c>facegen notebooks run --profile standard</c> on a quiet 2-core CPU: 2,983 s wall, of which notebook 03 1,505 s.</summary>
+    public const string StandardSeriesTime = "about 50 minutes on a 2-core CPU (notebook 03 alone about 25)";
 
     /// <summary>The first cell's output: the profile in force, how to switch it, and plotly.js (<see cref="Charts.PlotlyLoaderHtml"/>).
     /// Throws, naming the value, when <c>FACEGEN_PROFILE</c> holds something other than quick, standard or full.</summary>
