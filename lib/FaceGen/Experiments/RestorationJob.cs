@@ -93,11 +93,8 @@ public static class RestorationJob
     public static RestorationJobResult Run(RestorationJobOptions options, string folder, IProgress<ProgressReport>? progress = null,
         string? recognizer = null, string? resumeFrom = null, params ITrainingCallback[] callbacks)
     {
-        options.Validate();
+        var device = JobSupport.Start(options, options.Device, options.Seed, folder);
         var restoration = options.Restoration;
-        var device = Devices.Resolve(options.Device);
-        Seeding.Seed(options.Seed);
-        JobSupport.WriteJson(folder, "config.json", options);
         var (train, test) = LoadSplit(options, progress);
         using (train)
         using (test)

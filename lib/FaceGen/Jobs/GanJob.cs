@@ -85,10 +85,7 @@ public static class GanJob
     public static GanJobResult Run(GanJobOptions options, string folder, IProgress<ProgressReport>? progress = null, string? resumeFrom = null,
         params ITrainingCallback[] callbacks)
     {
-        options.Validate();
-        var device = Devices.Resolve(options.Device);
-        Seeding.Seed(options.Seed);
-        JobSupport.WriteJson(folder, "config.json", options);
+        var device = JobSupport.Start(options, options.Device, options.Seed, folder);
 
         var split = LoadSplit(options, progress);
         using var data = split.Train;

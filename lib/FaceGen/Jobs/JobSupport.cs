@@ -2,6 +2,7 @@ using System.Text.Json;
 using FaceGen.Data;
 using FaceGen.Runtime;
 using FaceGen.Training;
+using TorchSharp;
 
 namespace FaceGen.Jobs;
 
@@ -11,6 +12,18 @@ internal static class JobSupport
     public static readonly JsonSerializerOptions Json = JsonFiles.Options;
 
     public static void WriteJson<T>(string folder, string file, T value) => JsonFiles.Write(Path.Combine(folder, file), value);
+
+    /// <summary>How every training job starts: its options checked (before anything is written), its device resolved,
+    /// every random source seeded with <paramref name="seed"/>, and the options written as the run's config.json (as
+    /// <typeparamref name="T"/>, so that the job's own keys are written, not only the data set's). Returns the device.</summary>
+    public static torch.Device Start<T>(T options, string? device, int seed, string folder) where T : DatasetOptions
+    {
+        options.Validate();
+        var resolved = Devices.Resolve(device);
+        Seeding.Seed(seed);
+        WriteJson(folder, "config.json", options);
+        return resolved;
+    }
 
     /// <summary>A run's JSON file; an options record read this way is checked as the spec reader checks it, so a
     /// hand-edited config.json that is not JSON, has a value of the wrong type or one out of its limits is refused

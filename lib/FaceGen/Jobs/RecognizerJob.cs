@@ -90,11 +90,8 @@ public static class RecognizerJob
     public static RecognizerJobResult Run(RecognizerJobOptions options, string folder, IProgress<ProgressReport>? progress = null, string? resumeFrom = null,
         params ITrainingCallback[] callbacks)
     {
-        options.Validate();
+        var device = JobSupport.Start(options, options.Device, options.Seed, folder);
         var kind = RecognitionHead.Parse(options.Head);
-        var device = Devices.Resolve(options.Device);
-        Seeding.Seed(options.Seed);
-        JobSupport.WriteJson(folder, "config.json", options);
         var (train, test) = LoadSplit(options, progress);
         using (train)
         using (test)

@@ -89,10 +89,7 @@ public static class VaeJob
     public static VaeJobResult Run(VaeJobOptions options, string folder, IProgress<ProgressReport>? progress = null, string? resumeFrom = null,
         params ITrainingCallback[] callbacks)
     {
-        options.Validate();
-        var device = Devices.Resolve(options.Device);
-        Seeding.Seed(options.Seed);
-        JobSupport.WriteJson(folder, "config.json", options);
+        var device = JobSupport.Start(options, options.Device, options.Seed, folder);
         var likelihood = options.ParsedLikelihood;
         var (train, test) = LoadSplit(options, progress);
         using (train)
