@@ -179,14 +179,12 @@ public sealed class TrainedGenerator : IDisposable
     /// model gets labels 0, 1, …, C − 1, 0, 1, … GAN: (G(z) + 1) / 2 clamped; VAE: the decoder's mean E[x|z], z ~ N(0, I), clamped.</summary>
     public Tensor Sample(int n, int seed)
     {
+        if (gan is not null) return gan.Sample(n, seed);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var noise = Seeding.Generator(seed);
-        var device = (gan as nn.Module ?? vae!).parameters().First().device;
-        var labels = ClassBalance.CyclicLabels(n, ClassCount, device);
-        var images = gan is not null
-            ? ImageAdapter.SignedToUnit(gan.forward(gan.SampleLatent(n, noise), labels))
-            : vaeOptions!.ParsedLikelihood.Mean(vae!.Decode(vae.SampleLatent(n, noise), labels)).view(n, Channels, ImageSize, ImageSize);
+        var labels = ClassBalance.CyclicLabels(n, ClassCount, vae!.parameters().First().device);
+        var images = vaeOptions!.ParsedLikelihood.Mean(vae.Decode(vae.SampleLatent(n, noise), labels)).view(n, Channels, ImageSize, ImageSize);
         return images.clamp(0, 1).cpu().MoveToOuterDisposeScope();
     }
 

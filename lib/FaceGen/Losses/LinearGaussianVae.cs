@@ -75,6 +75,15 @@ public sealed class LinearGaussianVae : Vae
         return new LinearGaussianVae(w, b, Sigma, matrix, -matrix.matmul(b), covariance.log());
     }
 
+    /// <summary>The model with decoder (W, b, σ) whose encoder is the exact posterior (<see cref="WithExactPosterior"/>;
+    /// W's columns must be orthogonal). Notebooks 05 and 12 start from it.</summary>
+    public static LinearGaussianVae ExactFor(Tensor w, Tensor b, double sigma)
+    {
+        long latent = w.shape[1], data = w.shape[0];
+        var zero = zeros(latent, dtype: w.dtype, device: w.device);
+        return new LinearGaussianVae(w, b, sigma, zeros(latent, data, dtype: w.dtype, device: w.device), zero, zero).WithExactPosterior();
+    }
+
     /// <summary>The same decoder with another encoder (A, c, s).</summary>
     public LinearGaussianVae WithEncoder(Tensor encoderMatrix, Tensor encoderOffset, Tensor encoderLogVar) =>
         new(w, b, Sigma, encoderMatrix, encoderOffset, encoderLogVar);

@@ -1,4 +1,5 @@
 using FaceGen.Runtime;
+using FaceGen.Data;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -23,6 +24,27 @@ public abstract class GanGenerator(string name) : Module<Tensor, Tensor>(name)
     /// <summary>z ~ N(0, I) of shape (n, LatentSize) on the model's device.</summary>
     public Tensor SampleLatent(int n, Generator? generator = null) =>
         randn(new long[] { n, LatentSize }, generator: generator, device: parameters().First().device);
+
+    /// <summary>n samples (n, C, H, W) in [0, 1] on the CPU, (G(z) + 1) / 2 clamped: G in eval mode without gradients
+    /// (then put back in the mode it was in), z ~ N(0, I) drawn from its own generator seeded with <paramref name="seed"/>
+    /// (the global random stream is untouched); a conditional G gets labels 0, 1, …, C − 1, 0, 1, …</summary>
+    public Tensor Sample(int n, int seed)
+    {
+        using var scope = NewDisposeScope();
+        bool wasTraining = training;
+        eval();
+        try
+        {
+            using var noGrad = no_grad();
+            using var noise = Seeding.Generator(seed);
+            var labels = ClassBalance.CyclicLabels(n, ClassCount, parameters().First().device);
+            return ImageAdapter.SignedToUnit(forward(SampleLatent(n, noise), labels)).clamp(0, 1).cpu().MoveToOuterDisposeScope();
+        }
+        finally
+        {
+            if (wasTraining) train();
+        }
+    }
 
     protected void RequireLabels(Tensor? labels)
     {

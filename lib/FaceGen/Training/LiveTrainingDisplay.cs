@@ -5,7 +5,7 @@ namespace FaceGen.Training;
 /// <summary>
 /// A training callback that keeps one notebook output up to date: the loss curves so far and the latest
 /// sample grid. The kit does not reference the notebook kernel; the notebook passes the kernel's update
-/// function, e.g. <c>var view = display(LiveTrainingDisplay.Status("starting…")); new LiveTrainingDisplay(html => view.Update(html))</c>.
+/// function, or the displayed view itself (<see cref="In"/>).
 /// The view must start as HTML (<see cref="Status"/>): the kernel formats every update for the MIME type of the
 /// first value shown, so a view started with a plain string would show each chart as a text dump of its HTML.
 /// The chart draws with the plotly.js the notebook's first cell loaded; none lives in the view itself, because an
@@ -25,6 +25,15 @@ public sealed class LiveTrainingDisplay(Action<ChartHtml> update, int every = 25
     public static ChartHtml Status(string message) =>
         new($"<p class=\"{NotebookPages.StatusClass}\" style=\"font-family:monospace\">{System.Net.WebUtility.HtmlEncode(message)}</p>");
     ImageGrid? latest;
+
+    /// <summary>A live display that redraws <paramref name="view"/>, what the kernel's <c>display(…)</c> returned for
+    /// a <see cref="Status"/> line: <c>LiveTrainingDisplay.In(display(LiveTrainingDisplay.Status("starting…")))</c>.
+    /// The kit does not reference the kernel, so the view's <c>Update(object)</c> is called through <c>dynamic</c>.</summary>
+    public static LiveTrainingDisplay In(object view, int every = 25, params string[] metrics)
+    {
+        dynamic displayed = view;
+        return new LiveTrainingDisplay(html => displayed.Update(html), every, metrics);
+    }
 
     public void OnStep(StepRecord record, long totalSteps)
     {

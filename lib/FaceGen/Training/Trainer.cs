@@ -23,6 +23,25 @@ public interface ITrainable
     ImageGrid? Snapshot();
 }
 
+/// <summary>How a trainable is looked at between steps.</summary>
+public static class TrainableViews
+{
+    /// <summary>Runs <paramref name="action"/> with every module of <paramref name="model"/> in eval mode (batch norm on
+    /// its running statistics, dropout off), then puts them back in training mode.</summary>
+    public static T InEvalMode<T>(this ITrainable model, Func<T> action)
+    {
+        foreach (var m in model.Modules.Values) m.eval();
+        try { return action(); }
+        finally { foreach (var m in model.Modules.Values) m.train(); }
+    }
+
+    /// <summary>The snapshot the trainer takes: <see cref="ITrainable.Snapshot"/> in eval mode, without gradients.</summary>
+    public static ImageGrid? SnapshotNow(this ITrainable model)
+    {
+        using (no_grad()) return model.InEvalMode(model.Snapshot);
+    }
+}
+
 /// <summary>Hooks for progress bars and live notebook displays. Every method is optional.</summary>
 public interface ITrainingCallback
 {
@@ -117,8 +136,7 @@ public sealed class Trainer
 
     void TakeSnapshot()
     {
-        ImageGrid? grid;
-        using (no_grad()) grid = WithModulesInEvalMode(model.Snapshot);
+        var grid = model.SnapshotNow();
         if (grid is null) return;
         if (options.OutputFolder is not null) grid.Save(Path.Combine(options.OutputFolder, $"samples_{StepsDone:D6}.png"));
         foreach (var c in callbacks) c.OnSnapshot(StepsDone, grid);
@@ -127,7 +145,7 @@ public sealed class Trainer
     void Evaluate(PeriodicEvaluation evaluation)
     {
         double value;
-        using (no_grad()) value = WithModulesInEvalMode(evaluation.Compute);
+        using (no_grad()) value = model.InEvalMode(evaluation.Compute);
         var last = History.Records[^1];
         History.TruncateAfter(StepsDone - 1);
         History.Add(last with { Metrics = new Dictionary<string, double>(last.Metrics) { [$"eval_{evaluation.Name}"] = value } });
@@ -135,13 +153,6 @@ public sealed class Trainer
         if (!better) return;
         bestEvaluation = value;
         if (options.OutputFolder is not null) SaveCheckpoint(Path.Combine(options.OutputFolder, "checkpoints", "best"));
-    }
-
-    T WithModulesInEvalMode<T>(Func<T> action)
-    {
-        foreach (var m in model.Modules.Values) m.eval();
-        try { return action(); }
-        finally { foreach (var m in model.Modules.Values) m.train(); }
     }
 
     void WriteHistory(string folder) => AtomicFile.WriteAllText(Path.Combine(folder, "history.csv"), History.ToCsv());

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using FaceGen.Visualization;
 
 namespace FaceGen.Training;
 
@@ -24,6 +25,14 @@ public sealed class TrainingHistory
         var hits = records.Where(r => r.Metrics.ContainsKey(metric)).ToList();
         return (hits.Select(r => r.Step).ToArray(), hits.Select(r => r.Metrics[metric]).ToArray());
     }
+
+    /// <summary>A line chart of metrics against the step: one <c>(metric, legend)</c> pair per line.</summary>
+    public ChartSpec Lines(string title, string yTitle, params (string Metric, string Legend)[] lines) =>
+        new(title, "step", yTitle, lines.Select(l =>
+        {
+            var (steps, values) = Series(l.Metric);
+            return new ChartSeries(l.Legend, steps.Select(s => (double)s).ToArray(), values);
+        }).ToList());
 
     /// <summary>The step with the best value of <paramref name="metric"/> (highest or lowest; the first on a tie),
     /// or null when no step reported it.</summary>

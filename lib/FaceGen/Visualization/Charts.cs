@@ -2,11 +2,21 @@ using System.Reflection;
 using System.Runtime.Loader;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using static TorchSharp.torch;
 
 namespace FaceGen.Visualization;
 
 /// <summary>One line of a chart: y against x.</summary>
-public sealed record ChartSeries(string Name, double[] X, double[] Y);
+public sealed record ChartSeries(string Name, double[] X, double[] Y)
+{
+    /// <summary>A series from two tensors of the same length (any device and float type): x against y.</summary>
+    public static ChartSeries Of(string name, Tensor x, Tensor y) => new(name, Values(x), Values(y));
+
+    /// <summary>A series of 2-D points from an (N, 2) tensor: column 0 against column 1.</summary>
+    public static ChartSeries Of(string name, Tensor points) => Of(name, points.select(1, 0), points.select(1, 1));
+
+    static double[] Values(Tensor t) => t.detach().cpu().to_type(ScalarType.Float64).flatten().data<double>().ToArray();
+}
 
 /// <summary>A line chart described with plain data.</summary>
 public sealed record ChartSpec(string Title, string XTitle, string YTitle, IReadOnlyList<ChartSeries> Series, bool LogY = false);

@@ -14,10 +14,12 @@ public static class NotebookSession
     /// <c>facegen notebooks run --profile standard</c> on a quiet 2-core CPU: 2,983 s wall, of which notebook 03 1,505 s.</summary>
     public const string StandardSeriesTime = "about 50 minutes on a 2-core CPU (notebook 03 alone about 25)";
 
-    /// <summary>The first cell's output: the profile in force, how to switch it, and plotly.js (<see cref="Charts.PlotlyLoaderHtml"/>).
+    /// <summary>The first cell's output, after loading LibTorch (<see cref="TorchRuntime.EnsureInitialized"/>, which picks
+    /// the convolution path): the profile in force, how to switch it, and plotly.js (<see cref="Charts.PlotlyLoaderHtml"/>).
     /// Throws, naming the value, when <c>FACEGEN_PROFILE</c> holds something other than quick, standard or full.</summary>
     public static ChartHtml Start()
     {
+        TorchRuntime.EnsureInitialized();
         var profile = Profile.Current;
         var set = Environment.GetEnvironmentVariable(Profile.Variable);
         var source = string.IsNullOrWhiteSpace(set) ? $"{Profile.Variable} is not set, so the default" : $"from {Profile.Variable}={WebUtility.HtmlEncode(set.Trim())}";

@@ -23,9 +23,6 @@ public static class NotebookTables
             string.Concat(rows.Select(r => "<tr>" + string.Concat(r.Select(c => $"<td style=\"text-align:{align}\">{c}</td>")) + "</tr>")) + "</table>");
     }
 
-    /// <summary>The closing table of a notebook: one row per measured quantity, its name as the row header.</summary>
-    public static ChartHtml Summary(IEnumerable<(string Quantity, string Value)> rows) =>
-        new("<table>" + string.Concat(rows.Select(r => $"<tr><th style=\"text-align:left\">{r.Quantity}</th><td>{r.Value}</td></tr>")) + "</table>");
 
     /// <summary>LibTorch's threads for a notebook: <see cref="Devices.ThreadsVariable"/> when set; otherwise one in the
     /// quick profile (the tests run notebooks side by side on two shared cores, where LibTorch's busy-waiting worker
