@@ -347,6 +347,7 @@ public static class GeneratorEvaluator
 
     static void Write(string folder, string generatorRun, GeneratorEvaluation evaluation, Tensor samples, Tensor training, FaceEmbedder? recognizer)
     {
+        Directory.CreateDirectory(folder);
         JobSupport.WriteJson(folder, "metrics.json", new { Checkpoint = Path.GetFullPath(generatorRun), Evaluation = evaluation });
         AtomicFile.WriteAllText(Path.Combine(folder, "results.md"), evaluation.ToMarkdown() +
             "\n`nearest.png`: top row the first samples, below each its nearest training image in pixels" +

@@ -164,6 +164,7 @@ public static class AugmentationExperiment
     {
         options.Validate();
         var device = Devices.Resolve(options.Device);
+        Directory.CreateDirectory(folder);
         JobSupport.WriteJson(folder, "config.json", options);
         var clock = Stopwatch.StartNew();
         using var all = options.LoadData(options.DataSeed, DatasetPart.Train, progress);

@@ -97,10 +97,8 @@ public static class RecognizerJob
         using (test)
         {
             JobSupport.WriteJson(folder, "model.json", new JobSupport.ModelShape(train.ClassCount, train.ClassNames.ToArray()));
-            using var recognizer = new RecognizerTrainable(CreateEmbedder(options), CreateHead(options, kind, train.ClassCount),
-                new RecognizerAugmentation(options.CropPadding, options.Jitter), options.LearningRate, options.WeightDecay, options.Steps, device);
-            using var batches = new DatasetBatches(train, new BatchOptions(Math.Min(options.Batch, train.Count), Seed: options.Seed, DropLast: true,
-                RandomHorizontalFlip: options.Flip, Range: PixelRange.Unit, Device: device));
+            using var recognizer = CreateTrainable(options, train.ClassCount, device);
+            using var batches = CreateBatches(options, train, device);
             var trainer = new Trainer(recognizer, batches, new TrainerOptions(options.Steps, CheckpointEvery: options.CheckpointEvery, OutputFolder: folder),
                 callbacks.Append(new JobSupport.ProgressCallback("train recognizer", progress)).ToArray());
             if (resumeFrom is not null) trainer.LoadCheckpoint(resumeFrom);
@@ -134,6 +132,17 @@ public static class RecognizerJob
         using var all = o.LoadData(o.Seed, DatasetPart.Train, progress);
         return Splits.PerIdentity(all, o.TrainPerIdentity, o.SplitSeed);
     }
+
+    /// <summary>The recogniser the job trains: embedder, the options' head over <paramref name="classes"/> identities,
+    /// augmentation and AdamW with cosine decay over <c>Steps</c>.</summary>
+    public static RecognizerTrainable CreateTrainable(RecognizerJobOptions o, int classes, Device? device = null) =>
+        new(CreateEmbedder(o), CreateHead(o, RecognitionHead.Parse(o.Head), classes), new RecognizerAugmentation(o.CropPadding, o.Jitter),
+            o.LearningRate, o.WeightDecay, o.Steps, device);
+
+    /// <summary>The job's training batches: images in [0, 1], shuffled with the options' seed, last short batch dropped,
+    /// flipped when <c>Flip</c> is set.</summary>
+    public static DatasetBatches CreateBatches(RecognizerJobOptions o, FaceDataset train, Device? device = null) =>
+        new(train, new BatchOptions(Math.Min(o.Batch, train.Count), Seed: o.Seed, DropLast: true, RandomHorizontalFlip: o.Flip, Range: PixelRange.Unit, Device: device));
 
     public static FaceEmbedder CreateEmbedder(RecognizerJobOptions o) => new(o.ImageSize, o.Channels, o.Width, o.Embedding);
 

@@ -57,6 +57,21 @@ public sealed class ModeCoverageTracker : ITrainingCallback, IDisposable
         if (record.Step % every == 0 || record.Step == totalSteps) snapshots.Add(Measure(record.Step));
     }
 
+    /// <summary>Mode hopping in numbers: between consecutive snapshots, how many times a mode entered the covered set
+    /// (covered now, not before) and how many times one left it (covered before, not now).</summary>
+    public (int Entries, int Exits) CoverageChanges()
+    {
+        int entries = 0, exits = 0;
+        for (int i = 1; i < snapshots.Count; i++)
+        {
+            var before = snapshots[i - 1].Coverage.CoveredModes.ToHashSet();
+            var after = snapshots[i].Coverage.CoveredModes.ToHashSet();
+            entries += after.Count(k => !before.Contains(k));
+            exits += before.Count(k => !after.Contains(k));
+        }
+        return (entries, exits);
+    }
+
     /// <summary>Measures the generator now (without recording it).</summary>
     public ModeCoverageSnapshot Measure(long step)
     {

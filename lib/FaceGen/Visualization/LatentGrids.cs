@@ -11,6 +11,16 @@ public static class LatentGrids
     /// images, t = 0 … 1 in <paramref name="steps"/> steps; one row, <paramref name="a"/> and <paramref name="b"/> at the ends.</summary>
     public static ImageGrid Interpolation(Vae model, ReconstructionLikelihood likelihood, Tensor a, Tensor b, int steps = 8, Tensor? labels = null)
     {
+        using var scope = NewDisposeScope();
+        var row = cat(new[] { a.unsqueeze(0), InterpolationFrames(model, likelihood, a, b, steps, labels), b.unsqueeze(0) }, 0);
+        return ImageGrid.FromUnit(row, columns: steps + 2).WithCaption($"x_a, decode((1 − t)μ_a + tμ_b) for t = 0 … 1 in {steps} steps, x_b");
+    }
+
+    /// <summary>The frames of <see cref="Interpolation"/>, without gradients: the decoder's mean E[x|z] at
+    /// z = (1 − t)μ_a + tμ_b for <paramref name="steps"/> values of t from 0 to 1, μ the encoder's mean of each image
+    /// (C, H, W). Shape (steps, C, H, W); not clamped.</summary>
+    public static Tensor InterpolationFrames(Vae model, ReconstructionLikelihood likelihood, Tensor a, Tensor b, int steps = 8, Tensor? labels = null)
+    {
         if (steps < 2) throw new ArgumentException($"steps={steps}: need at least 2.");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
@@ -18,9 +28,7 @@ public static class LatentGrids
         var (muB, _) = model.Encode(b.unsqueeze(0), labels?.narrow(0, 0, 1));
         var t = linspace(0, 1, steps, device: muA.device).unsqueeze(1);
         var z = (1 - t) * muA + t * muB;
-        var decoded = likelihood.Mean(model.Decode(z, labels?.narrow(0, 0, 1).expand(steps))).view(steps, a.shape[0], a.shape[1], a.shape[2]);
-        var row = cat(new[] { a.unsqueeze(0), decoded, b.unsqueeze(0) }, 0);
-        return ImageGrid.FromUnit(row, columns: steps + 2).WithCaption($"x_a, decode((1 − t)μ_a + tμ_b) for t = 0 … 1 in {steps} steps, x_b");
+        return likelihood.Mean(model.Decode(z, labels?.narrow(0, 0, 1).expand(steps))).view(steps, a.shape[0], a.shape[1], a.shape[2]).MoveToOuterDisposeScope();
     }
 
     /// <summary>Latent traversal: starting from z = μ of <paramref name="image"/>, each row varies one latent
