@@ -59,13 +59,15 @@ public sealed class ModeCoverageTracker : ITrainingCallback, IDisposable
 
     /// <summary>Mode hopping in numbers: between consecutive snapshots, how many times a mode entered the covered set
     /// (covered now, not before) and how many times one left it (covered before, not now).</summary>
-    public (int Entries, int Exits) CoverageChanges()
+    public (int Entries, int Exits) CoverageChanges() => CoverageChanges(snapshots.Select(s => s.Coverage.CoveredModes).ToList());
+
+    /// <summary><see cref="CoverageChanges()"/> for a sequence of covered sets.</summary>
+    public static (int Entries, int Exits) CoverageChanges(IReadOnlyList<IReadOnlyCollection<int>> covered)
     {
         int entries = 0, exits = 0;
-        for (int i = 1; i < snapshots.Count; i++)
+        for (int i = 1; i < covered.Count; i++)
         {
-            var before = snapshots[i - 1].Coverage.CoveredModes.ToHashSet();
-            var after = snapshots[i].Coverage.CoveredModes.ToHashSet();
+            var (before, after) = (covered[i - 1].ToHashSet(), covered[i].ToHashSet());
             entries += after.Count(k => !before.Contains(k));
             exits += before.Count(k => !after.Contains(k));
         }
