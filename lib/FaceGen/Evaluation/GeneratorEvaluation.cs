@@ -267,6 +267,11 @@ public static class GeneratorEvaluator
         }
     }
 
+    /// <summary><see cref="Evaluate"/> without a recogniser: the pixel Fréchet distances of the samples and the two
+    /// references, and the memorisation check in pixel space (notebook 11 scores its GANs so).</summary>
+    public static GeneratorEvaluation EvaluatePixels(Tensor samples, Tensor training, Tensor heldOut, string generator, string dataset, int seed = 0) =>
+        Evaluate(samples, training, heldOut, null, new GeneratorEvaluationOptions { Seed = seed }, generator, null, Array.Empty<string>(), dataset);
+
     /// <summary>The scores of <paramref name="samples"/> (N, C, H, W) in [0, 1] against <paramref name="training"/> and
     /// <paramref name="heldOut"/> real images (same shape per image, [0, 1]). With a <paramref name="recognizer"/>, images
     /// are brought to its size and channels (<see cref="FaceEmbedder.Prepare"/>) and embedded.</summary>

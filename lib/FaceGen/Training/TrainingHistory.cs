@@ -26,6 +26,14 @@ public sealed class TrainingHistory
         return (hits.Select(r => r.Step).ToArray(), hits.Select(r => r.Metrics[metric]).ToArray());
     }
 
+    /// <summary>The mean of a metric over the last tenth of the steps that report it (at least the last one): where a
+    /// run ended, less noisy than its last step alone.</summary>
+    public double EndMean(string metric)
+    {
+        var (_, values) = Series(metric);
+        return values.Skip(values.Length - Math.Max(1, values.Length / 10)).Average();
+    }
+
     /// <summary>A line chart of metrics against the step: one <c>(metric, legend)</c> pair per line.</summary>
     public ChartSpec Lines(string title, string yTitle, params (string Metric, string Legend)[] lines) =>
         new(title, "step", yTitle, lines.Select(l =>
