@@ -3,7 +3,8 @@ using static TorchSharp.torch;
 namespace FaceGen.Metrics;
 
 /// <summary>Closed-set identification: each probe gets the label of its nearest gallery item (Euclidean
-/// distance between feature vectors) — the "compare → identify" steps of the recognition pipeline.</summary>
+/// distance between feature vectors) — the "compare → identify" steps of the recognition pipeline (notebook 01, with
+/// pixels and eigenfaces; notebook 06, with VAE codes).</summary>
 public static class Identification
 {
     /// <summary>Labels predicted for <paramref name="probes"/> (M, d) from <paramref name="gallery"/> (N, d) with

@@ -6,7 +6,7 @@ namespace FaceGen.Metrics;
 /// <summary>
 /// Full-reference image quality of processed faces against their originals, per image, for float images
 /// (N, C, H, W) with C = 1 (grey) or 3 (RGB) in [0, 1]: PSNR and SSIM. Used to score enhancement and
-/// restoration (super-resolution, denoising, inpainting) against bicubic and filtering baselines.
+/// restoration (super-resolution, denoising, inpainting) against bicubic and filtering baselines (notebooks 09 and 12).
 /// </summary>
 public static class ImageQuality
 {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace FaceGen.Metrics;
 
 /// <summary>Mean and sample standard deviation (n − 1 in the denominator; NaN for a single value): how the kit's
-/// experiment tables summarise runs over seeds.</summary>
+/// experiment tables summarise runs over seeds (notebook 04's table of remedies).</summary>
 public readonly record struct MeanStd(double Mean, double Std)
 {
     /// <summary>x̄ and s of <paramref name="values"/> (at least one).</summary>

@@ -49,7 +49,8 @@ public sealed record MemorizationResult(string Space, int Samples, int HeldOut, 
 /// about as far from the training set as new real photographs are; one that copies puts them nearer. Summary:
 /// quantiles of d and h, and the copy rate = (1/N) Σ_i 1[d_i &lt; t] with t the p-quantile of h (p = 0.05), which is ≈ p
 /// without copying and 1 when every sample is a training image. Measured in pixel space and, with a recogniser, in
-/// its embedding space (near in identity without being near in pixels).
+/// its embedding space (near in identity without being near in pixels). Checked in notebook 08 (a copier scores 1, noise
+/// 0, held-out faces ≈ p) and measured against training-set size in notebook 11.
 /// </summary>
 public static class Memorization
 {

@@ -14,7 +14,8 @@ public sealed record PrecisionRecallResult(double Precision, double Recall, int 
 /// points, each ball's radius the distance to that point's k-th nearest neighbour in its own set:
 /// precision = (1/|G|) Σ_{g∈G} 1[∃ r ∈ R: ‖g − r‖ ≤ NN_k(r, R)],
 /// recall    = (1/|R|) Σ_{r∈R} 1[∃ g ∈ G: ‖r − g‖ ≤ NN_k(g, G)],
-/// with R the real and G the generated features (e.g. recogniser embeddings), Euclidean distances.
+/// with R the real and G the generated features (e.g. recogniser embeddings), Euclidean distances. Reported in
+/// notebooks 08 and 10.
 /// </summary>
 public static class PrecisionRecall
 {
