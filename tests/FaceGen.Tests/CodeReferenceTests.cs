@@ -33,7 +33,7 @@ public class CodeReferenceTests
     }
 
     static Dictionary<string, string> Notebooks() => Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "notebooks"), "*.ipynb")
-        .ToDictionary(Path.GetFileNameWithoutExtension, f =>
+        .ToDictionary(f => Path.GetFileNameWithoutExtension(f)!, f =>
         {
             using var notebook = JsonDocument.Parse(File.ReadAllText(f));
             return string.Join("\n", notebook.RootElement.GetProperty("cells").EnumerateArray()

@@ -23,7 +23,7 @@ public class NotebookHelperTests
         var html = summary.Table().Html;
         int first = html.IndexOf(">first<"), second = html.IndexOf(">second <i>x</i><"), closing = html.IndexOf(">profile; whole notebook<");
         Assert.True(first > 0 && second > first && closing > second, html);
-        Assert.Matches($@"<td>{Profile.Current}; [0-9]+\.[0-9] s after loading</td></tr></table>$", html);
+        Assert.Matches($@"<td>{Profile.Current}; [0-9]+\.[0-9] s since the first cell</td></tr></table>$", html);
         Assert.Equal(2, summary.Rows.Count);   // Table() adds the closing row without storing it
     }
 

@@ -55,16 +55,7 @@ public static class FrechetDistance
     public static double OfGenerator(GanGenerator generator, Tensor noise, Tensor realFeatures, Tensor? labels = null)
     {
         using var scope = NewDisposeScope();
-        bool wasTraining = generator.training;
-        generator.eval();
-        try
-        {
-            using (no_grad()) return Between(PixelFeatures(generator.forward(noise, labels).cpu()), realFeatures);
-        }
-        finally
-        {
-            if (wasTraining) generator.train();
-        }
+        return generator.InEvalMode(() => Between(PixelFeatures(generator.forward(noise, labels).cpu()), realFeatures));
     }
 
     /// <summary>Sample mean and unbiased covariance (divisor N − 1).</summary>

@@ -28,17 +28,24 @@ public abstract class GanGenerator(string name) : Module<Tensor, Tensor>(name)
     /// <summary>n samples (n, C, H, W) in [0, 1] on the CPU, (G(z) + 1) / 2 clamped: G in eval mode without gradients
     /// (then put back in the mode it was in), z ~ N(0, I) drawn from its own generator seeded with <paramref name="seed"/>
     /// (the global random stream is untouched); a conditional G gets labels 0, 1, …, C − 1, 0, 1, …</summary>
-    public Tensor Sample(int n, int seed)
+    public Tensor Sample(int n, int seed) => InEvalMode(() =>
     {
         using var scope = NewDisposeScope();
+        using var noise = Seeding.Generator(seed);
+        var labels = ClassBalance.CyclicLabels(n, ClassCount, parameters().First().device);
+        return ImageAdapter.SignedToUnit(forward(SampleLatent(n, noise), labels)).clamp(0, 1).cpu().MoveToOuterDisposeScope();
+    });
+
+    /// <summary>Runs <paramref name="action"/> with G in eval mode (batch norm on its running statistics) and without
+    /// gradients, then puts G back in the mode it was in.</summary>
+    public T InEvalMode<T>(Func<T> action)
+    {
         bool wasTraining = training;
         eval();
         try
         {
             using var noGrad = no_grad();
-            using var noise = Seeding.Generator(seed);
-            var labels = ClassBalance.CyclicLabels(n, ClassCount, parameters().First().device);
-            return ImageAdapter.SignedToUnit(forward(SampleLatent(n, noise), labels)).clamp(0, 1).cpu().MoveToOuterDisposeScope();
+            return action();
         }
         finally
         {

@@ -23,7 +23,6 @@ public static class NotebookTables
             string.Concat(rows.Select(r => "<tr>" + string.Concat(r.Select(c => $"<td style=\"text-align:{align}\">{c}</td>")) + "</tr>")) + "</table>");
     }
 
-
     /// <summary>LibTorch's threads for a notebook: <see cref="Devices.ThreadsVariable"/> when set; otherwise one in the
     /// quick profile (the tests run notebooks side by side on two shared cores, where LibTorch's busy-waiting worker
     /// threads slow each other down ten-fold and more), else LibTorch's default. Returns the number in force.</summary>
