@@ -254,9 +254,12 @@ public static class Ablation
         var hash = PlanHash(plan, profile);
         var path = Path.Combine(folder, "experiment.json");
         if (File.Exists(folder)) throw new DataException(folder, "is a file, not an experiment folder; choose a new --out folder.");
-        // Another worker planning this folder at the same moment leaves only its draft of experiment.json in it.
-        if (!File.Exists(path) && Directory.Exists(folder) &&
-            Directory.EnumerateFileSystemEntries(folder).Any(e => !Path.GetFileName(e).StartsWith("experiment.json.tmp", StringComparison.Ordinal)))
+        // Another worker planning this folder at the same moment may have left its draft of experiment.json, or already
+        // moved it in and made runs/: so the folder is listed first, and experiment.json looked for after (everything
+        // else a worker writes comes after experiment.json, which is never removed).
+        bool foreign = Directory.Exists(folder) &&
+            Directory.EnumerateFileSystemEntries(folder).Any(e => !Path.GetFileName(e).StartsWith("experiment.json.tmp", StringComparison.Ordinal));
+        if (foreign && !File.Exists(path))
             throw new DataException(folder, "is not empty and holds no experiment.json, so it is not an experiment folder of facegen ablate; " +
                 "nothing in it was touched. Choose a new --out folder.");
         Directory.CreateDirectory(folder);
